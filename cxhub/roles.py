@@ -1,0 +1,88 @@
+"""Roles are Django groups; this module is the single source of what each role may do.
+
+`sync_role_groups` runs after every migrate, so the groups in the database always match this table.
+Pages and API views check ordinary Django permissions (`user.has_perm`), never group names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+
+CX_MANAGER = "CX manager"
+SUPPORT_AGENT = "Support agent"
+
+_CRUD = ("add", "change", "delete", "view")
+
+
+def _perms(app_model: str, actions: tuple[str, ...] = _CRUD) -> list[str]:
+    app, model = app_model.split(".")
+    return [f"{app}.{action}_{model}" for action in actions]
+
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    CX_MANAGER: [
+        *_perms("cxhub.team"),
+        *_perms("journeys.customer"),
+        *_perms("journeys.program"),
+        *_perms("journeys.journey"),
+        *_perms("journeys.stage"),
+        *_perms("journeys.touchpoint"),
+        *_perms("journeys.experiencesignal", ("add", "view")),
+        *_perms("journeys.scorecomponentdaily", ("view",)),
+        *_perms("tickets.ticket", ("add", "change", "view")),
+        *_perms("tickets.ticketmessage", ("add", "view")),
+        *_perms("feedback.survey"),
+        *_perms("feedback.response", ("add", "view")),
+    ],
+    SUPPORT_AGENT: [
+        *_perms("cxhub.team", ("view",)),
+        *_perms("journeys.customer", ("add", "change", "view")),
+        *_perms("journeys.program", ("view",)),
+        *_perms("journeys.journey", ("view",)),
+        *_perms("journeys.stage", ("view",)),
+        *_perms("journeys.touchpoint", ("view",)),
+        *_perms("journeys.scorecomponentdaily", ("view",)),
+        *_perms("tickets.ticket", ("add", "change", "view")),
+        *_perms("tickets.ticketmessage", ("add", "view")),
+        *_perms("feedback.survey", ("view",)),
+        *_perms("feedback.response", ("add", "view")),
+    ],
+}
+
+
+def sync_role_groups(**kwargs: Any) -> None:
+    """Create the role groups and set their permissions exactly as ROLE_PERMISSIONS says."""
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = set(codes)
+        perms = [
+            perm
+            for perm in Permission.objects.select_related("content_type").filter(
+                content_type__app_label__in={code.split(".")[0] for code in wanted}
+            )
+            if f"{perm.content_type.app_label}.{perm.codename}" in wanted
+        ]
+        group.permissions.set(perms)
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    # Cached on the user object: the base layout asks on every page.
+    cache = getattr(user, "_cxhub_roles", None)
+    if cache is None:
+        cache = set(user.groups.values_list("name", flat=True))
+        user._cxhub_roles = cache  # type: ignore[union-attr]
+    return role in cache
+
+
+def is_manager(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return has_role(user, CX_MANAGER)
+
+
+def is_agent(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return has_role(user, SUPPORT_AGENT)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.db import models
+
+from journeys.choices import SignalKind
+
+
+class SurveyKind(models.TextChoices):
+    NPS = "nps", "NPS (0-10, how likely to recommend)"
+    CSAT = "csat", "CSAT (1-5, how satisfied)"
+    CES = "ces", "CES (1-7, it was easy)"
+
+
+# Each kind's scale and the experience signal its answers record.
+SCALES: dict[str, tuple[int, int]] = {
+    SurveyKind.NPS: (0, 10),
+    SurveyKind.CSAT: (1, 5),
+    SurveyKind.CES: (1, 7),
+}
+SIGNAL_KINDS: dict[str, str] = {
+    SurveyKind.NPS: SignalKind.NPS_ANSWER,
+    SurveyKind.CSAT: SignalKind.CSAT_ANSWER,
+    SurveyKind.CES: SignalKind.CES_ANSWER,
+}
+DEFAULT_QUESTIONS: dict[str, str] = {
+    SurveyKind.NPS: "How likely are you to recommend us to a friend or colleague?",
+    SurveyKind.CSAT: "How satisfied were you with your experience?",
+    SurveyKind.CES: "It was easy to get what I needed.",
+}

@@ -1,0 +1,86 @@
+"""Writes on the feedback side: surveys and the responses customers give."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from cxhub.exceptions import DomainError
+from feedback.choices import DEFAULT_QUESTIONS, SCALES, SIGNAL_KINDS, SurveyKind
+from feedback.models import Response, Survey
+from journeys.choices import Language
+from journeys.models import Customer, Touchpoint
+from journeys.scoring import FORMULA_VERSION
+from journeys.services import signal_record
+from tickets.models import Ticket
+
+SIGNAL_SOURCE = "response"
+
+
+def survey_create(
+    *, name: str, kind: str, touchpoint: Touchpoint | None = None, question: str = ""
+) -> Survey:
+    """A survey of a standard kind, with that kind's scale and default question."""
+    if kind not in SurveyKind.values:
+        raise DomainError(f"Unknown survey kind {kind!r}.", field="kind")
+    low, high = SCALES[kind]
+    return Survey.objects.create(
+        name=name.strip(), kind=kind, touchpoint=touchpoint,
+        question=question.strip() or DEFAULT_QUESTIONS[kind], scale_min=low, scale_max=high,
+    )
+
+
+@transaction.atomic
+def response_submit(
+    *,
+    survey: Survey,
+    customer: Customer,
+    score: int,
+    comment: str = "",
+    touchpoint: Touchpoint | None = None,
+    ticket: Ticket | None = None,
+    language: str | None = None,
+    answered_at: dt.datetime | None = None,
+) -> Response:
+    """Store an answer and record its experience signal on the touchpoint, once.
+
+    The touchpoint defaults to the ticket's, then the survey's. The ticket's team and assignee at
+    answer time are frozen into the signal, so a later reassignment does not move the credit.
+    """
+    answered_at = answered_at or timezone.now()
+    if not survey.is_active:
+        raise DomainError("This survey is closed.", field="survey")
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise DomainError("The score must be a whole number.", field="score")
+    if score not in survey.scale:
+        raise DomainError(
+            f"The score must be from {survey.scale_min} to {survey.scale_max}.", field="score"
+        )
+    if ticket is not None and ticket.customer_id != customer.pk:
+        raise DomainError("That ticket belongs to another customer.", field="ticket")
+    touchpoint = touchpoint or (ticket.touchpoint if ticket else None) or survey.touchpoint
+    if touchpoint is None:
+        raise DomainError("Say which touchpoint this answer is about.", field="touchpoint")
+    language = language or customer.language
+    if language not in Language.values:
+        raise DomainError(f"Unknown language {language!r}.", field="language")
+    response = Response.objects.create(
+        survey=survey, customer=customer, touchpoint=touchpoint, ticket=ticket, score=score,
+        comment=(comment or "").strip(), language=language, scale_min=survey.scale_min,
+        scale_max=survey.scale_max, survey_version=survey.version,
+        formula_version=FORMULA_VERSION, answered_at=answered_at,
+    )
+    signal_record(
+        touchpoint=touchpoint, kind=SIGNAL_KINDS[survey.kind], source=SIGNAL_SOURCE,
+        source_id=str(response.pk), occurred_at=answered_at, value=score, customer=customer,
+        context={
+            "survey_id": survey.pk, "survey_version": survey.version,
+            "scale": [survey.scale_min, survey.scale_max], "formula_version": FORMULA_VERSION,
+            "ticket_id": ticket.pk if ticket else None,
+            "ticket_team_id": ticket.team_id if ticket else None,
+            "ticket_assignee_id": ticket.assignee_id if ticket else None,
+        },
+    )
+    return response

@@ -1,0 +1,143 @@
+"""Writes on the experience side. Every signal enters the ledger through `signal_record`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from cxhub.exceptions import DomainError
+from journeys.choices import ANSWER_RANGES, SignalKind
+from journeys.models import Customer, ExperienceSignal, Touchpoint
+
+logger = logging.getLogger(__name__)
+
+# PostgreSQL advisory lock that fences the ledger: writers hold it shared until they commit, the rollup
+# takes it exclusively for an instant to read a high-water id below which every signal is committed.
+# Sequence ids are handed out before commit, so without the fence a slow writer's signal could land
+# below a watermark that has already moved past it and never be rolled up.
+LEDGER_LOCK_KEY = 0x43584855
+
+_local = threading.local()
+
+
+def ledger_fence_shared() -> None:
+    """Call inside the writing transaction, before inserting signals."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LEDGER_LOCK_KEY])
+
+
+def ledger_high_water() -> int:
+    """The highest signal id such that every signal at or below it is committed and visible.
+
+    On SQLite writers are serialised and commit in id order, so the plain maximum is safe.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK_KEY])
+        last = ExperienceSignal.objects.order_by("-id").values_list("id", flat=True).first()
+    return last or 0
+
+
+@contextlib.contextmanager
+def rollups_deferred() -> Iterator[None]:
+    """Record many signals without queuing a rollup after each commit (bulk imports, demo data).
+
+    The caller runs the rollup (or a full recompute) itself at the end.
+    """
+    previous = getattr(_local, "deferred", False)
+    _local.deferred = True
+    try:
+        yield
+    finally:
+        _local.deferred = previous
+
+
+def _queue_rollup() -> None:
+    from journeys.tasks import rollup_scores
+
+    rollup_scores.delay()
+
+
+def _check_value(kind: str, value: float | None) -> None:
+    if kind not in SignalKind.values:
+        raise DomainError(f"Unknown signal kind {kind!r}.", field="kind")
+    bounds = ANSWER_RANGES.get(kind)
+    if bounds is not None:
+        low, high = bounds
+        if value is None or not (low <= value <= high) or value != int(value):
+            raise DomainError(
+                f"A {SignalKind(kind).label.split(' (')[0]} needs a whole number from {low} to {high}.",
+                field="value",
+            )
+    elif value is not None and value < 0:
+        raise DomainError("A signal value cannot be negative.", field="value")
+
+
+def signal_record(
+    *,
+    touchpoint: Touchpoint,
+    kind: str,
+    source: str,
+    source_id: str | int,
+    occurred_at: datetime,
+    value: float | None = None,
+    customer: Customer | None = None,
+    context: dict[str, Any] | None = None,
+) -> tuple[ExperienceSignal, bool]:
+    """Append one signal to the ledger unless its natural key (source, source_id, kind) is there.
+
+    Returns the signal and whether it was created. Recording the same key again changes nothing, so
+    callers may retry freely. A rollup is queued after the surrounding transaction commits.
+    """
+    _check_value(kind, value)
+    if timezone.is_naive(occurred_at):
+        raise DomainError("occurred_at needs a time zone.", field="occurred_at")
+    with transaction.atomic():
+        ledger_fence_shared()
+        try:
+            with transaction.atomic():
+                signal = ExperienceSignal.objects.create(
+                    touchpoint=touchpoint,
+                    customer=customer,
+                    kind=kind,
+                    value=value,
+                    source=source,
+                    source_id=str(source_id),
+                    occurred_at=occurred_at,
+                    context=context or {},
+                )
+        except IntegrityError:
+            existing = ExperienceSignal.objects.filter(
+                source=source, source_id=str(source_id), kind=kind
+            ).first()
+            if existing is None:  # the integrity error was about something else
+                raise
+            return existing, False
+    if not getattr(_local, "deferred", False):
+        # robust: a broker outage must not turn a committed write into an error; beat catches up.
+        transaction.on_commit(_queue_rollup, robust=True)
+    return signal, True
+
+
+def touchpoint_set_target(
+    *, touchpoint: Touchpoint, target_score: Decimal, weight: Decimal
+) -> Touchpoint:
+    """Change what a touchpoint should reach and how much it counts in its stage and journey."""
+    if not (Decimal(0) <= target_score <= Decimal(100)):
+        raise DomainError("The target must be between 0 and 100.", field="target_score")
+    if weight <= 0:
+        raise DomainError("The weight must be above 0.", field="weight")
+    touchpoint.target_score = target_score
+    touchpoint.weight = weight
+    touchpoint.save(update_fields=["target_score", "weight", "updated_at"])
+    return touchpoint

@@ -1,0 +1,129 @@
+"""The service side: tickets, their conversation and their history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from journeys.choices import Channel
+from tickets.choices import EventKind, MessageKind, Priority, Status
+
+
+class Ticket(models.Model):
+    """One customer request, handled by a team. Status changes only through tickets.services."""
+
+    subject = models.CharField(max_length=200)
+    customer = models.ForeignKey(
+        "journeys.Customer", on_delete=models.PROTECT, related_name="tickets"
+    )
+    touchpoint = models.ForeignKey(
+        "journeys.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="tickets",
+        help_text="Where in the journey the customer's need arose; outcomes are scored there.",
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    team = models.ForeignKey(
+        "cxhub.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="created_tickets",
+    )
+    external_id = models.CharField(
+        max_length=100, blank=True, default="", help_text="The ticket's id in the CRM."
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # API sync: updated_since
+    first_response_due_at = models.DateTimeField()
+    resolution_due_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_resolved_at = models.DateTimeField(
+        null=True, blank=True, help_text="The first resolution: the outcome that is scored."
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    first_contact_resolution = models.BooleanField(
+        default=False, help_text="First resolved with at most one public reply and not reopened since."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="tickets_ticket_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="tickets_ticket_status_valid"
+            ),
+        ]
+        indexes = [
+            # The queue: tickets in a status, newest first.
+            models.Index(fields=["status", "-created_at"], name="tickets_status_created"),
+            # "Mine": an agent's tickets in a status.
+            models.Index(fields=["assignee", "status"], name="tickets_assignee_status"),
+            # The customer panel: a customer's tickets, newest first.
+            models.Index(fields=["customer", "-created_at"], name="tickets_customer_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (Status.NEW, Status.OPEN, Status.PENDING)
+
+
+class TicketMessage(models.Model):
+    """A message on a ticket: from the customer, a public reply, or an internal note."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="ticket_messages",
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The conversation of one ticket, oldest first.
+            models.Index(fields=["ticket", "created_at"], name="tickets_message_ticket_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+
+class TicketEvent(models.Model):
+    """One change to a ticket: who, what, when. Written by the services, never edited."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The history of one ticket.
+            models.Index(fields=["ticket", "created_at"], name="tickets_event_ticket_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.ticket_id}"

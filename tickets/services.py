@@ -1,0 +1,253 @@
+"""Writes on the service side. Every status change goes through `ticket_change_status`.
+
+A ticket's scored outcome is its *first* resolution: time to resolve, SLA met or breached, and
+first-contact resolution are recorded as experience signals once, when it happens. A reopen is a
+signal of its own and revokes a first-contact resolution; resolving again records nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from cxhub.exceptions import ConflictError, DomainError
+from cxhub.models import Team
+from journeys.choices import Channel, SignalKind
+from journeys.models import Customer, Touchpoint
+from journeys.services import signal_record
+from tickets import sla
+from tickets.choices import TRANSITIONS, EventKind, MessageKind, Priority, Status
+from tickets.models import Ticket, TicketEvent, TicketMessage
+
+SIGNAL_SOURCE = "ticket"
+
+
+def _event(ticket: Ticket, kind: str, actor: AbstractBaseUser | None, at: dt.datetime,
+           **data: Any) -> None:
+    TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data, created_at=at)
+
+
+def _clean_text(value: str, *, field: str, label: str, max_length: int | None = None) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(f"{label} cannot be empty.", field=field)
+    if max_length and len(value) > max_length:
+        raise DomainError(f"{label} is too long ({len(value)} of at most {max_length} characters).",
+                          field=field)
+    return value
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    customer: Customer,
+    subject: str,
+    body: str,
+    actor: AbstractBaseUser | None,
+    touchpoint: Touchpoint | None = None,
+    channel: str = Channel.EMAIL,
+    priority: str = Priority.NORMAL,
+    team: Team | None = None,
+    assignee: AbstractBaseUser | None = None,
+    external_id: str = "",
+    at: dt.datetime | None = None,
+) -> Ticket:
+    """Log a customer's request. `body` is the customer's first message.
+
+    The team defaults to the touchpoint's owning team. `at` backdates imports and demo data.
+    """
+    at = at or timezone.now()
+    subject = _clean_text(subject, field="subject", label="The subject", max_length=200)
+    body = _clean_text(body, field="body", label="The message")
+    if channel not in Channel.values:
+        raise DomainError(f"Unknown channel {channel!r}.", field="channel")
+    if priority not in Priority.values:
+        raise DomainError(f"Unknown priority {priority!r}.", field="priority")
+    if touchpoint is not None and not touchpoint.is_active:
+        raise DomainError("That touchpoint is no longer active.", field="touchpoint")
+    external_id = (external_id or "").strip()
+    if external_id and Ticket.objects.filter(external_id=external_id).exists():
+        raise ConflictError("A ticket with this external_id exists already.", field="external_id")
+    if team is None and touchpoint is not None:
+        team = touchpoint.owner_team
+    first_due, resolution_due = sla.due_times(priority, at)
+    ticket = Ticket.objects.create(
+        subject=subject, customer=customer, touchpoint=touchpoint, channel=channel,
+        priority=priority, team=team, assignee=assignee, created_by=actor,
+        external_id=external_id, created_at=at, first_response_due_at=first_due,
+        resolution_due_at=resolution_due,
+    )
+    TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body, created_at=at)
+    _event(ticket, EventKind.CREATED, actor, at, status=ticket.status, priority=priority)
+    return ticket
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock: status changes and replies are decided on fresh state."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _signal(ticket: Ticket, kind: str, at: dt.datetime, *, value: float | None = None,
+            source_id: str | None = None) -> None:
+    if ticket.touchpoint_id is None:
+        return  # not placed in a journey: nothing to score
+    signal_record(
+        touchpoint=ticket.touchpoint, kind=kind, source=SIGNAL_SOURCE,
+        source_id=source_id or str(ticket.pk), occurred_at=at, value=value,
+        customer=ticket.customer,
+        context={"team_id": ticket.team_id, "assignee_id": ticket.assignee_id,
+                 "priority": ticket.priority, "channel": ticket.channel},
+    )
+
+
+@transaction.atomic
+def ticket_reply(
+    *, ticket: Ticket, author: AbstractBaseUser, body: str, internal: bool = False,
+    at: dt.datetime | None = None,
+) -> TicketMessage:
+    """An agent's public reply or internal note. The first public reply is the first response."""
+    at = at or timezone.now()
+    body = _clean_text(body, field="body", label="The message")
+    ticket = _lock(ticket)
+    if ticket.status == Status.CLOSED:
+        raise ConflictError("This ticket is closed; open a new one instead.", field="body")
+    kind = MessageKind.NOTE if internal else MessageKind.REPLY
+    message = TicketMessage.objects.create(ticket=ticket, kind=kind, author=author, body=body,
+                                           created_at=at)
+    _event(ticket, EventKind.MESSAGE, author, at, kind=kind)
+    if not internal:
+        fields = ["updated_at"]
+        if ticket.first_response_at is None:
+            ticket.first_response_at = at
+            fields.append("first_response_at")
+            _signal(ticket, SignalKind.FIRST_RESPONSE, at,
+                    value=round((at - ticket.created_at).total_seconds()))
+        if ticket.status == Status.NEW:
+            ticket.status = Status.OPEN
+            fields.append("status")
+            _event(ticket, EventKind.STATUS, author, at, old=Status.NEW, new=Status.OPEN)
+        ticket.save(update_fields=fields)
+    return message
+
+
+@transaction.atomic
+def ticket_add_customer_message(
+    *, ticket: Ticket, body: str, at: dt.datetime | None = None
+) -> TicketMessage:
+    """The customer writes again. A pending ticket goes back to open; a closed one refuses."""
+    at = at or timezone.now()
+    body = _clean_text(body, field="body", label="The message")
+    ticket = _lock(ticket)
+    if ticket.status == Status.CLOSED:
+        raise ConflictError("This ticket is closed; open a new one instead.", field="body")
+    message = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body,
+                                           created_at=at)
+    _event(ticket, EventKind.MESSAGE, None, at, kind=MessageKind.CUSTOMER)
+    if ticket.status == Status.PENDING:
+        _apply_status(ticket, Status.OPEN, actor=None, at=at)
+    return message
+
+
+def _public_reply_count(ticket: Ticket) -> int:
+    return ticket.messages.filter(kind=MessageKind.REPLY).count()
+
+
+def _record_first_resolution(ticket: Ticket, at: dt.datetime) -> list[str]:
+    """Record the scored outcome; returns the extra ticket fields it changed."""
+    seconds = round((at - ticket.created_at).total_seconds())
+    _signal(ticket, SignalKind.TICKET_RESOLVED, at, value=seconds)
+    met = at <= ticket.resolution_due_at
+    _signal(ticket, SignalKind.SLA_MET if met else SignalKind.SLA_BREACHED, at)
+    if ticket.reopen_count == 0 and _public_reply_count(ticket) <= 1:
+        ticket.first_contact_resolution = True
+        _signal(ticket, SignalKind.FIRST_CONTACT_RESOLUTION, at)
+        return ["first_contact_resolution"]
+    return []
+
+
+def _apply_status(ticket: Ticket, new: str, *, actor: AbstractBaseUser | None,
+                  at: dt.datetime) -> Ticket:
+    old = ticket.status
+    if new not in Status.values:
+        raise DomainError(f"Unknown status {new!r}.", field="status")
+    if new == old:
+        raise ConflictError(f"The ticket is {Status(old).label.lower()} already.", field="status")
+    if new not in TRANSITIONS[old]:
+        allowed = ", ".join(Status(s).label.lower() for s in sorted(TRANSITIONS[old])) or "none"
+        raise ConflictError(
+            f"A {Status(old).label.lower()} ticket cannot become {Status(new).label.lower()}"
+            f" (allowed: {allowed}).",
+            field="status",
+        )
+    fields = ["status", "updated_at"]
+    ticket.status = new
+    if new == Status.RESOLVED:
+        ticket.resolved_at = at
+        fields.append("resolved_at")
+        if ticket.first_resolved_at is None:
+            ticket.first_resolved_at = at
+            fields.append("first_resolved_at")
+            fields += _record_first_resolution(ticket, at)
+    elif new == Status.CLOSED:
+        ticket.closed_at = at
+        fields.append("closed_at")
+    elif old == Status.RESOLVED and new == Status.OPEN:
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+        fields += ["reopen_count", "resolved_at"]
+        _signal(ticket, SignalKind.TICKET_REOPENED, at,
+                source_id=f"{ticket.pk}.{ticket.reopen_count}")
+        if ticket.first_contact_resolution:
+            ticket.first_contact_resolution = False
+            fields.append("first_contact_resolution")
+            # Dated at the first resolution, so the FCR share of that day is corrected, not another.
+            _signal(ticket, SignalKind.FCR_REVOKED, ticket.first_resolved_at)
+    ticket.save(update_fields=fields)
+    _event(ticket, EventKind.STATUS, actor, at, old=old, new=new)
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_status(
+    *, ticket: Ticket, status: str, actor: AbstractBaseUser | None, at: dt.datetime | None = None
+) -> Ticket:
+    """Move a ticket along its workflow. An invalid transition raises ConflictError."""
+    return _apply_status(_lock(ticket), status, actor=actor, at=at or timezone.now())
+
+
+def ticket_resolve(*, ticket: Ticket, actor: AbstractBaseUser | None,
+                   at: dt.datetime | None = None) -> Ticket:
+    return ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=actor, at=at)
+
+
+def ticket_reopen(*, ticket: Ticket, actor: AbstractBaseUser | None,
+                  at: dt.datetime | None = None) -> Ticket:
+    if ticket.status != Status.RESOLVED:
+        raise ConflictError("Only a resolved ticket can be reopened.", field="status")
+    return ticket_change_status(ticket=ticket, status=Status.OPEN, actor=actor, at=at)
+
+
+@transaction.atomic
+def ticket_assign(
+    *, ticket: Ticket, assignee: AbstractBaseUser | None, actor: AbstractBaseUser | None,
+    team: Team | None = None, at: dt.datetime | None = None,
+) -> Ticket:
+    """Give the ticket to an agent (and optionally a team); None unassigns."""
+    at = at or timezone.now()
+    ticket = _lock(ticket)
+    if assignee is not None and not assignee.is_active:
+        raise DomainError("That person's account is not active.", field="assignee")
+    fields = ["assignee", "updated_at"]
+    old = {"assignee_id": ticket.assignee_id, "team_id": ticket.team_id}
+    ticket.assignee = assignee
+    if team is not None:
+        ticket.team = team
+        fields.append("team")
+    ticket.save(update_fields=fields)
+    _event(ticket, EventKind.ASSIGNED, actor, at, old=old,
+           new={"assignee_id": ticket.assignee_id, "team_id": ticket.team_id})
+    return ticket
