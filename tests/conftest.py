@@ -55,3 +55,83 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if _in_ci():
             pytest.fail(f"CI must provide this service: {problem}", pytrace=False)
         pytest.skip(problem)
+
+
+# --- The cast ----------------------------------------------------------------------------------------
+# Alice is a CX manager; Bob is a support agent on the service desk; Charlie is an agent of another team.
+
+
+@pytest.fixture
+def team(db):
+    from tests.cxhub.factories import TeamFactory
+
+    return TeamFactory(name="Service desk")
+
+
+@pytest.fixture
+def other_team(db):
+    from tests.cxhub.factories import TeamFactory
+
+    return TeamFactory(name="Billing")
+
+
+@pytest.fixture
+def manager(db):
+    from tests.cxhub.factories import manager_user
+
+    return manager_user(username="alice", first_name="Alice")
+
+
+@pytest.fixture
+def agent(db, team):
+    from tests.cxhub.factories import agent_user
+
+    return agent_user(username="bob", first_name="Bob", teams=[team])
+
+
+@pytest.fixture
+def other_agent(db, other_team):
+    from tests.cxhub.factories import agent_user
+
+    return agent_user(username="charlie", first_name="Charlie", teams=[other_team])
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def api_client_for(db):
+    """An API client authenticated with a token of the given user: `api_client_for(agent)`."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user):
+        api = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return api
+
+    return make
+
+
+@pytest.fixture
+def touchpoint(db, team):
+    from tests.journeys.factories import TouchpointFactory
+
+    return TouchpointFactory(name="Test drive", owner_team=team)
+
+
+@pytest.fixture
+def customer(db):
+    from tests.journeys.factories import CustomerFactory
+
+    return CustomerFactory(name="Νίκος Παπαδόπουλος", external_id="CRM-GR-1")

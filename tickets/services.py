@@ -87,8 +87,9 @@ def ticket_create(
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock: status changes and replies are decided on fresh state."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """Refresh the caller's ticket in place under a row lock: decisions are made on fresh state."""
+    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update())
+    return ticket
 
 
 def _signal(ticket: Ticket, kind: str, at: dt.datetime, *, value: float | None = None,
@@ -118,7 +119,7 @@ def ticket_reply(
     kind = MessageKind.NOTE if internal else MessageKind.REPLY
     message = TicketMessage.objects.create(ticket=ticket, kind=kind, author=author, body=body,
                                            created_at=at)
-    _event(ticket, EventKind.MESSAGE, author, at, kind=kind)
+    _event(ticket, EventKind.MESSAGE, author, at, message_kind=kind)
     if not internal:
         fields = ["updated_at"]
         if ticket.first_response_at is None:
@@ -146,7 +147,7 @@ def ticket_add_customer_message(
         raise ConflictError("This ticket is closed; open a new one instead.", field="body")
     message = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body,
                                            created_at=at)
-    _event(ticket, EventKind.MESSAGE, None, at, kind=MessageKind.CUSTOMER)
+    _event(ticket, EventKind.MESSAGE, None, at, message_kind=MessageKind.CUSTOMER)
     if ticket.status == Status.PENDING:
         _apply_status(ticket, Status.OPEN, actor=None, at=at)
     return message
@@ -224,11 +225,14 @@ def ticket_resolve(*, ticket: Ticket, actor: AbstractBaseUser | None,
     return ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=actor, at=at)
 
 
+@transaction.atomic
 def ticket_reopen(*, ticket: Ticket, actor: AbstractBaseUser | None,
                   at: dt.datetime | None = None) -> Ticket:
+    """Resolved -> open, counted as a reopen."""
+    ticket = _lock(ticket)
     if ticket.status != Status.RESOLVED:
         raise ConflictError("Only a resolved ticket can be reopened.", field="status")
-    return ticket_change_status(ticket=ticket, status=Status.OPEN, actor=actor, at=at)
+    return _apply_status(ticket, Status.OPEN, actor=actor, at=at or timezone.now())
 
 
 @transaction.atomic
