@@ -13,4 +13,6 @@ class CxhubConfig(AppConfig):
         from cxhub import roles
 
         # Role groups and their permissions follow the code after every migrate (and test flush).
-        post_migrate.connect(roles.sync_role_groups, sender=self)
+        # No sender filter: each app's permissions exist only after its own post_migrate, so the
+        # sync runs after every app's (a few cheap queries each) and the last run sees them all.
+        post_migrate.connect(roles.sync_role_groups, dispatch_uid="cxhub.sync_role_groups")

@@ -8,7 +8,12 @@ from django.shortcuts import redirect
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("journeys:dashboard")
+    """Managers start at the experience dashboard, agents at their queue."""
+    if request.user.has_perm("journeys.change_touchpoint") or not request.user.has_perm(
+        "tickets.view_ticket"
+    ):
+        return redirect("journeys:dashboard")
+    return redirect("tickets:list")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

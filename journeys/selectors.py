@@ -146,3 +146,38 @@ def touchpoint_scorecard(*, touchpoint: Touchpoint, window: Window) -> Score:
     components = components_by_touchpoint([touchpoint.id], window).get(touchpoint.id, Components())
     return touchpoint_score(components, weights=validate_weights(program.score_weights),
                             min_sample=program.min_sample_size)
+
+
+@dataclass
+class ProgramCard:
+    program: Program
+    score: Score
+    journeys: list[JourneyCard]
+
+    @property
+    def touchpoints(self) -> list[TouchpointCard]:
+        return [tp for j in self.journeys for s in j.stages for tp in s.touchpoints]
+
+    @property
+    def below_target(self) -> list[TouchpointCard]:
+        """Touchpoints with enough data that miss their target, furthest below first."""
+        misses = [tp for tp in self.touchpoints if tp.meets_target is False]
+        return sorted(misses, key=lambda tp: tp.score.value - float(tp.touchpoint.target_score))
+
+
+def program_scorecards(*, window: Window) -> list[ProgramCard]:
+    """Every program with its journeys ranked by score (those without enough data last)."""
+    cards = journey_scorecards(window=window)
+    by_program: dict[int, list[JourneyCard]] = {}
+    for card in cards:
+        by_program.setdefault(card.journey.program_id, []).append(card)
+    programs = Program.objects.filter(pk__in=by_program.keys()) if by_program else Program.objects.all()
+    result = []
+    for program in programs.order_by("name"):
+        journeys = by_program.get(program.pk, [])
+        journeys.sort(key=lambda c: (c.score.value is None, -(c.score.value or 0)))
+        parts = [(tp.score, float(tp.touchpoint.weight))
+                 for j in journeys for s in j.stages for tp in s.touchpoints]
+        result.append(ProgramCard(program, group_score(parts, min_sample=program.min_sample_size),
+                                  journeys))
+    return result
