@@ -57,6 +57,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(problem)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_tasks_run_in_process():
+    """Tasks queued by the code under test run in-process even when REDIS_URL is set (settings then
+    turn eager mode off); tests/journeys/test_worker.py opts out to go through the real broker."""
+    from cxhub.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The production hasher is slow on purpose; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # --- The cast ----------------------------------------------------------------------------------------
 # Alice is a CX manager; Bob is a support agent on the service desk; Charlie is an agent of another team.
 

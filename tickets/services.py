@@ -139,7 +139,8 @@ def ticket_reply(
 def ticket_add_customer_message(
     *, ticket: Ticket, body: str, at: dt.datetime | None = None
 ) -> TicketMessage:
-    """The customer writes again. A pending ticket goes back to open; a closed one refuses."""
+    """The customer writes again. A pending ticket goes back to open, a resolved one is reopened
+    (and counted as a reopen); a closed one refuses."""
     at = at or timezone.now()
     body = _clean_text(body, field="body", label="The message")
     ticket = _lock(ticket)
@@ -148,7 +149,7 @@ def ticket_add_customer_message(
     message = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body,
                                            created_at=at)
     _event(ticket, EventKind.MESSAGE, None, at, message_kind=MessageKind.CUSTOMER)
-    if ticket.status == Status.PENDING:
+    if ticket.status in (Status.PENDING, Status.RESOLVED):
         _apply_status(ticket, Status.OPEN, actor=None, at=at)
     return message
 

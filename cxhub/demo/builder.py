@@ -55,7 +55,6 @@ from tickets.services import (
     ticket_assign,
     ticket_change_status,
     ticket_create,
-    ticket_reopen,
     ticket_reply,
     ticket_resolve,
 )
@@ -772,11 +771,8 @@ class _Builder:
             t += _hours(rng.uniform(4, 72))
             if t >= anchor:
                 return answer
+            # The customer writing back on a resolved ticket reopens it.
             ticket_add_customer_message(ticket=ticket, body=rng.choice(texts.REOPEN_MESSAGES), at=t)
-            t += _hours(0.05)
-            if t >= anchor:
-                return answer
-            ticket_reopen(ticket=ticket, actor=agent, at=t)
             t += _hours(first_due * rng.uniform(0.1, 1.2))
             if t >= anchor:
                 return answer

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from tests.journeys.factories import CustomerFactory
 from tickets.models import Ticket
 from tickets.services import ticket_create
-from tests.journeys.factories import CustomerFactory
 
 
 def make_ticket(**kwargs: object) -> Ticket:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from cxhub.exceptions import ConflictError, DomainError
 from journeys.choices import SignalKind
 from journeys.models import ExperienceSignal
+from tests.tickets.factories import make_ticket
 from tickets.choices import MessageKind, Status
 from tickets.models import Ticket, TicketEvent
 from tickets.services import (
@@ -17,7 +18,6 @@ from tickets.services import (
     ticket_reply,
     ticket_resolve,
 )
-from tests.tickets.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +166,21 @@ def test_assignment_is_recorded_in_the_history(agent, manager):
     assert ticket.assignee == agent
     event = ticket.events.get(kind="assigned")
     assert event.actor == manager and event.data["new"]["assignee_id"] == agent.pk
+
+
+def test_the_customer_writing_back_reopens_a_resolved_ticket_and_reopens_a_pending_one(touchpoint, agent):
+    from tickets.services import ticket_add_customer_message
+
+    resolved = make_ticket(touchpoint=touchpoint)
+    ticket_resolve(ticket=resolved, actor=agent)
+    pending = make_ticket(touchpoint=touchpoint)
+    ticket_change_status(ticket=pending, status=Status.PENDING, actor=agent)
+
+    ticket_add_customer_message(ticket=resolved, body="It is rattling again.")
+    ticket_add_customer_message(ticket=pending, body="Here is the photo you asked for.")
+
+    resolved.refresh_from_db()
+    pending.refresh_from_db()
+    assert (resolved.status, resolved.reopen_count) == (Status.OPEN, 1)
+    assert (pending.status, pending.reopen_count) == (Status.OPEN, 0)
+    assert kinds_for(resolved).count(SignalKind.TICKET_REOPENED) == 1

@@ -5,11 +5,11 @@ from django.urls import reverse
 
 from journeys.choices import SignalKind
 from journeys.models import ExperienceSignal
+from tests.journeys.factories import CustomerFactory
+from tests.tickets.factories import make_ticket
 from tickets.choices import MessageKind, Status
 from tickets.models import Ticket
 from tickets.services import ticket_resolve
-from tests.journeys.factories import CustomerFactory
-from tests.tickets.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
 
