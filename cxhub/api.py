@@ -1,13 +1,21 @@
-"""API conventions shared by every app: permissions by role, pagination and the error shape."""
+"""API conventions shared by every app: permissions by role, pagination, filtering, the error shape."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import Expression, QuerySet
 from django.http import Http404
-from rest_framework import exceptions, pagination, permissions
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, pagination, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,6 +23,8 @@ from cxhub.exceptions import DomainError
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through its settings
     from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
 
 
 class RolePermission(permissions.DjangoModelPermissions):
@@ -51,6 +61,83 @@ class DefaultPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
+class IdFilter(django_filters.Filter):
+    """A filter on a related object's id where the choices are too many to offer (customers, tickets).
+
+    Whole numbers only: a NumberFilter would read `1.5` as a decimal and match id 1.
+    """
+
+    field_class = forms.IntegerField
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """`?ordering=-updated_at`: order by the named fields, ties broken by id so pages never overlap.
+
+    `expressions` maps a public name to what to order by when the column's own order is wrong (a
+    priority by its rank, not its spelling). Without `ordering` the model's default order applies.
+    """
+
+    def __init__(self, *args: Any, expressions: Mapping[str, Expression] | None = None,
+                 **kwargs: Any) -> None:
+        self.expressions = dict(expressions or {})
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: Sequence[str] | None) -> QuerySet:
+        if not value:
+            return qs
+        terms: list[Any] = []
+        for param in value:
+            descending = param.startswith("-")
+            name = self.param_map[param.lstrip("-")]
+            expression = self.expressions.get(name)
+            if expression is None:
+                terms.append(f"-{name}" if descending else name)
+            else:
+                terms.append(expression.desc() if descending else expression.asc())
+        return qs.order_by(*terms, "pk")
+
+
+class ApiViewSetMixin:
+    """Shared behaviour of the API's viewsets; mix in before a DRF viewset class.
+
+    Filtering and ordering live in the app's FilterSet (`<app>/filters.py`), shared with the pages, so
+    DRF's own ordering backend is left out: two meanings of `?ordering=` would disagree.
+    """
+
+    filter_backends = [DjangoFilterBackend]
+
+    def validated_input(self, serializer_class: type[serializers.Serializer], data: Any = None) -> dict[str, Any]:
+        """Validate the request body (or `data`) with an input serializer; a 400 if it does not fit."""
+        serializer = serializer_class(
+            data=self.request.data if data is None else data,  # type: ignore[attr-defined]
+            context=self.get_serializer_context(),  # type: ignore[attr-defined]
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error answer (documentation only)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False, help_text="Set when a domain rule refused the change.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text="Messages by input field; `non_field_errors` for the request as a whole.",
+    )
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error answers an operation may give, for `extend_schema(responses=...)`."""
+    descriptions = {
+        400: "Invalid input: `errors` says which field and why.",
+        404: "No such object.",
+        409: "The change clashes with the object's current state or with existing data.",
+    }
+    return {status: OpenApiResponse(ErrorSerializer, description=descriptions.get(status, ""))
+            for status in statuses}
+
+
 def _field_errors(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
         return detail
@@ -62,12 +149,26 @@ def _field_errors(detail: Any) -> dict[str, Any]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error is JSON: {"detail": "...", "errors": {field: [messages]}} with a 4xx status."""
     from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
 
+    if isinstance(exc, DomainError | IntegrityError):
+        # Answered here rather than by DRF: roll back as DRF would, should requests ever be atomic.
+        set_rollback()
     if isinstance(exc, DomainError):
         field = exc.field or "non_field_errors"
         return Response(
             {"detail": exc.message, "code": exc.code, "errors": {field: [exc.message]}},
             status=exc.status_code,
+        )
+    if isinstance(exc, IntegrityError):
+        # Input checks run before writing, so this is normally a race lost to a concurrent write (two
+        # clients creating the same external_id at once): nothing was written and a retry sees the
+        # winner. Logged with the traceback in case it is a bug instead.
+        logger.warning("Integrity error answered as 409", exc_info=exc)
+        message = "The change conflicts with data saved meanwhile; fetch the current state and retry."
+        return Response(
+            {"detail": message, "code": "conflict", "errors": {"non_field_errors": [message]}},
+            status=409,
         )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(

@@ -1,0 +1,64 @@
+"""FilterSets of the experience side, shared by the API lists and the pages."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from cxhub.api import StableOrderingFilter
+from cxhub.models import Team
+from journeys.choices import Channel, Language
+from journeys.models import Customer, Journey, Program, Stage, Touchpoint
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    external_id = django_filters.CharFilter(help_text="The customer's id in the CRM (exact).")
+    segment = django_filters.CharFilter(help_text="Exact segment, e.g. retail.")
+    language = django_filters.ChoiceFilter(choices=Language.choices)
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text="Only customers changed at or after this ISO 8601 time (incremental sync).",
+    )
+    search = django_filters.CharFilter(method="filter_search", help_text="Part of the name or e-mail.")
+    ordering = StableOrderingFilter(fields=("name", "created_at", "updated_at"))
+
+    class Meta:
+        model = Customer
+        fields = ["external_id", "segment", "language"]
+
+    def filter_search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(email__icontains=value))
+
+
+class JourneyFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(queryset=Program.objects.all())
+
+    class Meta:
+        model = Journey
+        fields = ["program"]
+
+
+class StageFilterSet(django_filters.FilterSet):
+    journey = django_filters.ModelChoiceFilter(queryset=Journey.objects.all())
+
+    class Meta:
+        model = Stage
+        fields = ["journey"]
+
+
+class TouchpointFilterSet(django_filters.FilterSet):
+    stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.all())
+    journey = django_filters.ModelChoiceFilter(field_name="stage__journey", queryset=Journey.objects.all())
+    program = django_filters.ModelChoiceFilter(
+        field_name="stage__journey__program", queryset=Program.objects.all()
+    )
+    owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Touchpoint
+        fields = ["stage", "journey", "program", "owner_team", "channel", "is_active"]
