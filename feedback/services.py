@@ -17,6 +17,8 @@ from journeys.services import signal_record
 from tickets.models import Ticket
 
 SIGNAL_SOURCE = "response"
+# Clocks of CRMs that post answers differ a little from ours; more than this is a mistake.
+ANSWER_CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def survey_create(
@@ -49,7 +51,10 @@ def response_submit(
     The touchpoint defaults to the ticket's, then the survey's. The ticket's team and assignee at
     answer time are frozen into the signal, so a later reassignment does not move the credit.
     """
-    answered_at = answered_at or timezone.now()
+    now = timezone.now()
+    answered_at = answered_at or now
+    if answered_at > now + ANSWER_CLOCK_SKEW:
+        raise DomainError("An answer cannot be given in the future.", field="answered_at")
     if not survey.is_active:
         raise DomainError("This survey is closed.", field="survey")
     if isinstance(score, bool) or not isinstance(score, int):
@@ -63,6 +68,8 @@ def response_submit(
     touchpoint = touchpoint or (ticket.touchpoint if ticket else None) or survey.touchpoint
     if touchpoint is None:
         raise DomainError("Say which touchpoint this answer is about.", field="touchpoint")
+    if not touchpoint.is_active:
+        raise DomainError("That touchpoint is no longer active.", field="touchpoint")
     language = language or customer.language
     if language not in Language.values:
         raise DomainError(f"Unknown language {language!r}.", field="language")

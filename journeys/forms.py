@@ -11,6 +11,6 @@ class TouchpointTargetForm(forms.Form):
         help_text="The experience score (0-100) this touchpoint should reach.",
     )
     weight = forms.DecimalField(
-        label="Weight", min_value=Decimal("0.01"), max_value=Decimal("1000"), decimal_places=2,
+        label="Weight", min_value=Decimal("0.01"), max_value=Decimal("9999.99"), decimal_places=2,
         help_text="How much this touchpoint counts in its stage's and journey's score.",
     )

@@ -27,6 +27,8 @@ LEDGER_LOCK_KEY = 0x43584855
 
 _local = threading.local()
 
+MAX_WEIGHT = Decimal("9999.99")  # what Touchpoint.weight (6 digits, 2 decimals) can hold
+
 
 def ledger_fence_shared() -> None:
     """Call inside the writing transaction, before inserting signals."""
@@ -135,8 +137,8 @@ def touchpoint_set_target(
     """Change what a touchpoint should reach and how much it counts in its stage and journey."""
     if not (Decimal(0) <= target_score <= Decimal(100)):
         raise DomainError("The target must be between 0 and 100.", field="target_score")
-    if weight <= 0:
-        raise DomainError("The weight must be above 0.", field="weight")
+    if not (Decimal("0.01") <= weight <= MAX_WEIGHT):
+        raise DomainError(f"The weight must be from 0.01 to {MAX_WEIGHT}.", field="weight")
     touchpoint.target_score = target_score
     touchpoint.weight = weight
     touchpoint.save(update_fields=["target_score", "weight", "updated_at"])

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cxhub.exceptions import ConflictError, DomainError
@@ -70,17 +70,24 @@ def ticket_create(
     if touchpoint is not None and not touchpoint.is_active:
         raise DomainError("That touchpoint is no longer active.", field="touchpoint")
     external_id = (external_id or "").strip()
+    duplicate = ConflictError("A ticket with this external_id exists already.", field="external_id")
     if external_id and Ticket.objects.filter(external_id=external_id).exists():
-        raise ConflictError("A ticket with this external_id exists already.", field="external_id")
+        raise duplicate
     if team is None and touchpoint is not None:
         team = touchpoint.owner_team
     first_due, resolution_due = sla.due_times(priority, at)
-    ticket = Ticket.objects.create(
-        subject=subject, customer=customer, touchpoint=touchpoint, channel=channel,
-        priority=priority, team=team, assignee=assignee, created_by=actor,
-        external_id=external_id, created_at=at, first_response_due_at=first_due,
-        resolution_due_at=resolution_due,
-    )
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                subject=subject, customer=customer, touchpoint=touchpoint, channel=channel,
+                priority=priority, team=team, assignee=assignee, created_by=actor,
+                external_id=external_id, created_at=at, first_response_due_at=first_due,
+                resolution_due_at=resolution_due,
+            )
+    except IntegrityError:
+        if external_id and Ticket.objects.filter(external_id=external_id).exists():
+            raise duplicate from None  # a concurrent create with the same external_id won
+        raise
     TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body, created_at=at)
     _event(ticket, EventKind.CREATED, actor, at, status=ticket.status, priority=priority)
     return ticket
@@ -120,8 +127,8 @@ def ticket_reply(
     message = TicketMessage.objects.create(ticket=ticket, kind=kind, author=author, body=body,
                                            created_at=at)
     _event(ticket, EventKind.MESSAGE, author, at, message_kind=kind)
+    fields = ["updated_at"]  # every message is a change a syncing client must see
     if not internal:
-        fields = ["updated_at"]
         if ticket.first_response_at is None:
             ticket.first_response_at = at
             fields.append("first_response_at")
@@ -131,7 +138,7 @@ def ticket_reply(
             ticket.status = Status.OPEN
             fields.append("status")
             _event(ticket, EventKind.STATUS, author, at, old=Status.NEW, new=Status.OPEN)
-        ticket.save(update_fields=fields)
+    ticket.save(update_fields=fields)
     return message
 
 
@@ -151,6 +158,8 @@ def ticket_add_customer_message(
     _event(ticket, EventKind.MESSAGE, None, at, message_kind=MessageKind.CUSTOMER)
     if ticket.status in (Status.PENDING, Status.RESOLVED):
         _apply_status(ticket, Status.OPEN, actor=None, at=at)
+    else:
+        ticket.save(update_fields=["updated_at"])
     return message
 
 
@@ -246,6 +255,8 @@ def ticket_assign(
     ticket = _lock(ticket)
     if assignee is not None and not assignee.is_active:
         raise DomainError("That person's account is not active.", field="assignee")
+    if assignee is not None and not assignee.has_perm("tickets.change_ticket"):
+        raise DomainError("That person does not work tickets.", field="assignee")
     fields = ["assignee", "updated_at"]
     old = {"assignee_id": ticket.assignee_id, "team_id": ticket.team_id}
     ticket.assignee = assignee

@@ -184,3 +184,28 @@ def test_the_customer_writing_back_reopens_a_resolved_ticket_and_reopens_a_pendi
     assert (resolved.status, resolved.reopen_count) == (Status.OPEN, 1)
     assert (pending.status, pending.reopen_count) == (Status.OPEN, 0)
     assert kinds_for(resolved).count(SignalKind.TICKET_REOPENED) == 1
+
+
+def test_only_people_who_work_tickets_can_be_assigned(agent):
+    from tests.cxhub.factories import UserFactory
+
+    outsider = UserFactory(username="dave")
+    ticket = make_ticket()
+
+    with pytest.raises(DomainError, match="does not work tickets"):
+        ticket_assign(ticket=ticket, assignee=outsider, actor=agent)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_every_message_moves_updated_at_for_syncing_clients(agent):
+    from tickets.services import ticket_add_customer_message
+
+    ticket = make_ticket()
+    stamps = [ticket.updated_at]
+    ticket_reply(ticket=ticket, author=agent, body="Internal: check stock", internal=True)
+    stamps.append(Ticket.objects.get(pk=ticket.pk).updated_at)
+    ticket_add_customer_message(ticket=ticket, body="Any news?")
+    stamps.append(Ticket.objects.get(pk=ticket.pk).updated_at)
+
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
