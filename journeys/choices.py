@@ -25,6 +25,7 @@ class SignalKind(models.TextChoices):
     """What an experience signal says. Each kind feeds one or more daily score components."""
 
     FIRST_RESPONSE = "first_response", "First agent response (value: seconds)"
+    QUEUE_WAIT = "queue_wait", "Wait in queue before the first agent touch (value: seconds)"
     TICKET_RESOLVED = "ticket_resolved", "Ticket resolved (value: seconds to resolve)"
     SLA_MET = "sla_met", "Resolution within SLA"
     SLA_BREACHED = "sla_breached", "Resolution SLA breached"

@@ -223,6 +223,8 @@ class ScoreComponentDaily(models.Model):
     resolution_seconds_sum = models.BigIntegerField(default=0)
     first_responses = models.PositiveIntegerField(default=0)
     first_response_seconds_sum = models.BigIntegerField(default=0)
+    queue_waits = models.PositiveIntegerField(default=0)
+    queue_wait_seconds_sum = models.BigIntegerField(default=0)
     sla_met = models.PositiveIntegerField(default=0)
     sla_breached = models.PositiveIntegerField(default=0)
     fcr = models.IntegerField(default=0)

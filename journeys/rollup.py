@@ -45,7 +45,7 @@ def _int_sum(expression: str, condition: Q) -> Coalesce:
 def _aggregate(signals: QuerySet[ExperienceSignal]) -> QuerySet:
     """One row per (touchpoint, day) with every additive component, computed in the database."""
     nps, csat, ces = Q(kind=K.NPS_ANSWER), Q(kind=K.CSAT_ANSWER), Q(kind=K.CES_ANSWER)
-    resolved, first = Q(kind=K.TICKET_RESOLVED), Q(kind=K.FIRST_RESPONSE)
+    resolved, first, wait = Q(kind=K.TICKET_RESOLVED), Q(kind=K.FIRST_RESPONSE), Q(kind=K.QUEUE_WAIT)
     return (
         signals.annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_default_timezone()))
         .values("touchpoint_id", "day")
@@ -65,6 +65,8 @@ def _aggregate(signals: QuerySet[ExperienceSignal]) -> QuerySet:
             resolution_seconds_sum=_int_sum("value", resolved),
             first_responses=Count("id", filter=first),
             first_response_seconds_sum=_int_sum("value", first),
+            queue_waits=Count("id", filter=wait),
+            queue_wait_seconds_sum=_int_sum("value", wait),
             sla_met=Count("id", filter=Q(kind=K.SLA_MET)),
             sla_breached=Count("id", filter=Q(kind=K.SLA_BREACHED)),
             fcr_gained=Count("id", filter=Q(kind=K.FIRST_CONTACT_RESOLUTION)),
@@ -76,7 +78,7 @@ def _aggregate(signals: QuerySet[ExperienceSignal]) -> QuerySet:
 
 
 _SUM_FIELDS = ("csat_score_sum", "ces_score_sum", "resolution_seconds_sum",
-               "first_response_seconds_sum")
+               "first_response_seconds_sum", "queue_wait_seconds_sum")
 
 
 def _component(row: dict) -> ScoreComponentDaily:

@@ -32,6 +32,8 @@ class Components:
     resolution_seconds_sum: int = 0
     first_responses: int = 0
     first_response_seconds_sum: int = 0
+    queue_waits: int = 0
+    queue_wait_seconds_sum: int = 0
     sla_met: int = 0
     sla_breached: int = 0
     fcr: int = 0
@@ -138,6 +140,10 @@ def metrics_of(c: Components, *, min_sample: int) -> dict[str, Metric]:
             "first_response_hours", "Mean first response",
             c.first_response_seconds_sum / c.first_responses / 3600 if c.first_responses else None,
             c.first_responses, None, unit="h"),
+        "queue_wait_hours": metric(
+            "queue_wait_hours", "Mean wait in queue",
+            c.queue_wait_seconds_sum / c.queue_waits / 3600 if c.queue_waits else None,
+            c.queue_waits, None, unit="h"),
     }
 
 

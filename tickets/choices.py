@@ -42,3 +42,37 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", "Assigned"
     PRIORITY = "priority", "Priority changed"
     MESSAGE = "message", "Message added"
+    ROUTED = "routed", "Routed"
+    TAGS = "tags", "Tags changed"
+    CATEGORY = "category", "Category changed"
+    RESOLUTION_CODE = "resolution_code", "Resolution code set"
+    FIELDS = "fields", "Custom fields changed"
+    SLA = "sla", "SLA status changed"
+    LINKED = "linked", "Linked"
+    MERGED = "merged", "Merged"
+
+
+class SlaStatus(models.TextChoices):
+    """Where a ticket stands against its SLA targets; set by the SLA job, shown on queues."""
+
+    NONE = "none", "No SLA"
+    OK = "ok", "On track"
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", "Related"
+    DUPLICATE = "duplicate", "Duplicate merged into"
+
+
+class AssignmentMode(models.TextChoices):
+    MANUAL = "manual", "Manual (agents take tickets)"
+    ROUND_ROBIN = "round_robin", "Round robin among available agents"
+    LEAST_OPEN = "least_open", "Fewest open tickets among available agents"
+
+
+class CustomFieldKind(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    CHOICE = "choice", "Choice"
