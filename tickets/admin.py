@@ -2,7 +2,23 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from tickets.models import Ticket, TicketEvent, TicketMessage
+from tickets.models import (
+    AgentAvailability,
+    BusinessCalendar,
+    BusinessHours,
+    CannedResponse,
+    Category,
+    CustomField,
+    Holiday,
+    ResolutionCode,
+    RoutingRule,
+    SlaPolicy,
+    Tag,
+    TeamRouting,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 
 
 class MessageInline(admin.TabularInline):
@@ -37,3 +53,65 @@ class TicketAdmin(admin.ModelAdmin):
                        "first_response_due_at", "resolution_due_at", "created_by"]
     raw_id_fields = ["customer"]
     inlines = [MessageInline, EventInline]
+
+
+@admin.register(Tag, Category, ResolutionCode)
+class LabelAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    list_display = ["label", "key", "kind", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+
+
+class BusinessHoursInline(admin.TabularInline):
+    model = BusinessHours
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "around_the_clock"]
+    inlines = [BusinessHoursInline, HolidayInline]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "priority", "team", "channel", "calendar", "first_response_minutes",
+                    "next_response_minutes", "resolution_minutes", "is_active"]
+    list_filter = ["priority", "team", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_select_related = ["team", "calendar"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "channel", "category", "touchpoint", "segment", "priority", "keywords",
+                    "team", "set_priority", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_select_related = ["category", "touchpoint", "team"]
+
+
+@admin.register(TeamRouting)
+class TeamRoutingAdmin(admin.ModelAdmin):
+    list_display = ["team", "mode"]
+
+
+@admin.register(AgentAvailability)
+class AgentAvailabilityAdmin(admin.ModelAdmin):
+    list_display = ["user", "is_available", "last_assigned_at"]
+    list_filter = ["is_available"]
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ["title", "team", "updated_at"]
+    list_filter = ["team"]
+    search_fields = ["title", "body"]
