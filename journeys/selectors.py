@@ -181,3 +181,37 @@ def program_scorecards(*, window: Window) -> list[ProgramCard]:
         result.append(ProgramCard(program, group_score(parts, min_sample=program.min_sample_size),
                                   journeys))
     return result
+
+
+@dataclass
+class CustomerExperience:
+    """What a customer has told us and where they have been, read from the signal ledger."""
+
+    recent_answers: list  # ExperienceSignal rows of answer kinds, newest first
+    latest_nps: float | None
+    touchpoints: list[Touchpoint]
+
+
+ANSWER_KINDS = ("nps_answer", "csat_answer", "ces_answer")
+
+
+def customer_experience(*, customer_id: int, limit: int = 5) -> CustomerExperience:
+    """Recent survey answers (with their touchpoint), the latest NPS answer and the touchpoints the
+    customer has been through, in journey order. Three queries, whatever the customer's history."""
+    from journeys.models import ExperienceSignal
+
+    answers = list(
+        ExperienceSignal.objects.filter(customer_id=customer_id, kind__in=ANSWER_KINDS)
+        .select_related("touchpoint__stage__journey").order_by("-occurred_at", "-id")[:limit]
+    )
+    latest_nps = (
+        ExperienceSignal.objects.filter(customer_id=customer_id, kind="nps_answer")
+        .order_by("-occurred_at", "-id").values_list("value", flat=True).first()
+    )
+    visited = list(
+        Touchpoint.objects.filter(signals__customer_id=customer_id).distinct()
+        .select_related("stage__journey")
+        .order_by("stage__journey__program_id", "stage__journey__position", "stage__journey_id",
+                  "stage__position", "position", "id")
+    )
+    return CustomerExperience(answers, latest_nps, visited)

@@ -1,16 +1,24 @@
-"""FilterSets of the service side, shared by the API lists and the pages."""
+"""FilterSets of the service side, shared by the API lists and the pages.
+
+The agent's queue page and `/api/v1/tickets/` read the same query-string parameters, so a filtered
+list, its CSV export and a report's drill-down link all mean the same tickets.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from cxhub.api import IdFilter, StableOrderingFilter
 from cxhub.models import Team
+from journeys.choices import Channel
 from journeys.models import Touchpoint
-from tickets.choices import Priority, Status
-from tickets.models import Ticket
+from tickets.choices import OPEN_STATUSES, Priority, SlaStatus, Status
+from tickets.models import Category, Tag, Ticket, TicketMessage
 
 # Ordering by priority means by urgency, not alphabetically: low < normal < high < urgent.
 PRIORITY_RANK = Case(
@@ -18,31 +26,140 @@ PRIORITY_RANK = Case(
     output_field=IntegerField(),
 )
 
+QUEUES = {
+    "open": "All open",
+    "mine": "Mine",
+    "team": "My team's",
+    "unassigned": "Unassigned",
+    "breaching": "Breaching soon",
+    "resolved": "Recently resolved",
+    "all": "All tickets",
+}
+# "Breaching soon": at risk or breached by the SLA job, or due within this long (the job may lag).
+BREACHING_HORIZON = dt.timedelta(hours=2)
+# "Recently resolved": resolved within this many days.
+RECENTLY_RESOLVED = dt.timedelta(days=7)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class DateFromFilter(django_filters.DateFilter):
+    """On or after the start of this day (in the reporting time zone)."""
+
+    def filter(self, qs: QuerySet, value: dt.date | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__gte": _start_of(value)})
+
+
+class DateToFilter(django_filters.DateFilter):
+    """On or before the end of this day (in the reporting time zone)."""
+
+    def filter(self, qs: QuerySet, value: dt.date | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__lt": _start_of(value + dt.timedelta(days=1))})
+
 
 class TicketFilterSet(django_filters.FilterSet):
+    queue = django_filters.ChoiceFilter(
+        choices=list(QUEUES.items()), method="filter_queue", empty_label=None,
+        help_text="A ready-made list: open, mine, team, unassigned, breaching, resolved or all.",
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", label="Search",
+        help_text="Words in the subject, any message, or the customer's name, e-mail or CRM id.",
+    )
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices, help_text="One or more statuses: ?status=new&status=open"
     )
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
     assignee = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", help_text="true: only tickets nobody has."
     )
     touchpoint = django_filters.ModelChoiceFilter(queryset=Touchpoint.objects.all())
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all())
+    tag = django_filters.ModelChoiceFilter(
+        field_name="tags", queryset=Tag.objects.all(), to_field_name="name", help_text="A tag's name."
+    )
     customer = IdFilter(field_name="customer")
     external_id = django_filters.CharFilter(help_text="The ticket's id in the CRM (exact).")
+    created_after = DateFromFilter(field_name="created_at", help_text="Created on or after this date.")
+    created_before = DateToFilter(field_name="created_at", help_text="Created on or before this date.")
+    resolved_after = DateFromFilter(field_name="first_resolved_at",
+                                    help_text="First resolved on or after this date.")
+    resolved_before = DateToFilter(field_name="first_resolved_at",
+                                   help_text="First resolved on or before this date.")
+    sla = django_filters.ChoiceFilter(
+        choices=[("met", "Resolution SLA met"), ("breached", "Resolution SLA breached")],
+        method="filter_sla", help_text="Resolved tickets whose first resolution met or breached its due time.",
+    )
+    fcr = django_filters.BooleanFilter(field_name="first_contact_resolution")
+    reopened = django_filters.BooleanFilter(method="filter_reopened")
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="Only tickets changed at or after this ISO 8601 time (incremental sync).",
     )
     ordering = StableOrderingFilter(
-        fields=("created_at", "updated_at", "priority"), expressions={"priority": PRIORITY_RANK}
+        fields=("created_at", "updated_at", "priority", "resolution_due_at"),
+        expressions={"priority": PRIORITY_RANK},
     )
 
     class Meta:
         model = Ticket
         fields = [
-            "status", "priority", "team", "assignee", "unassigned", "touchpoint", "customer",
-            "external_id", "updated_since",
+            "queue", "q", "status", "priority", "channel", "team", "assignee", "unassigned", "touchpoint",
+            "category", "tag", "customer", "external_id", "created_after", "created_before",
+            "resolved_after", "resolved_before", "sla", "fcr", "reopened", "updated_since",
         ]
+
+    def filter_queue(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        user = getattr(self.request, "user", None)
+        now = timezone.now()
+        open_tickets = qs.filter(status__in=OPEN_STATUSES)
+        if value == "open":
+            return open_tickets
+        if value == "mine":
+            return open_tickets.filter(assignee=user) if user else qs.none()
+        if value == "team":
+            return open_tickets.filter(team__members=user) if user else qs.none()
+        if value == "unassigned":
+            return open_tickets.filter(assignee__isnull=True)
+        if value == "breaching":
+            return open_tickets.filter(
+                Q(sla_status__in=[SlaStatus.AT_RISK, SlaStatus.BREACHED])
+                | Q(resolution_due_at__lte=now + BREACHING_HORIZON)
+            ).exclude(status=Status.PENDING)
+        if value == "resolved":
+            return qs.filter(status=Status.RESOLVED, resolved_at__gte=now - RECENTLY_RESOLVED)
+        return qs
+
+    def filter_text(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        words = value.split()[:8]  # bounded: each word is one more condition
+        for word in words:
+            in_messages = TicketMessage.objects.filter(ticket=OuterRef("pk"), body__icontains=word)
+            qs = qs.filter(
+                Q(subject__icontains=word) | Q(customer__name__icontains=word)
+                | Q(customer__email__iexact=word) | Q(customer__external_id=word) | Q(external_id=word)
+                | Exists(in_messages)
+            )
+        return qs
+
+    def filter_sla(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        from django.db.models import F
+
+        resolved = qs.filter(first_resolved_at__isnull=False)
+        if value == "met":
+            return resolved.filter(first_resolved_at__lte=F("resolution_due_at"))
+        return resolved.filter(first_resolved_at__gt=F("resolution_due_at"))
+
+    def filter_reopened(self, qs: QuerySet[Ticket], name: str, value: bool | None) -> QuerySet[Ticket]:
+        if value is None:
+            return qs
+        return qs.filter(reopen_count__gt=0) if value else qs.filter(reopen_count=0)
+

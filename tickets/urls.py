@@ -8,8 +8,13 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("new/", views.ticket_create, name="create"),
+    path("bulk/", views.ticket_bulk, name="bulk"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("<int:pk>/status/", views.ticket_status, name="status"),
     path("<int:pk>/take/", views.ticket_take, name="take"),
+    path("<int:pk>/assign/", views.ticket_assign, name="assign"),
+    path("<int:pk>/priority/", views.ticket_priority, name="priority"),
+    path("<int:pk>/classify/", views.ticket_classify, name="classify"),
+    path("<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cxhub.forms import run_service
+from journeys.choices import Channel
+from journeys.selectors import customer_experience
 from tickets import selectors, services
-from tickets.choices import TRANSITIONS, Status
-from tickets.forms import ReplyForm, StatusForm, TicketCreateForm, TicketFilterForm
-from tickets.models import Ticket
+from tickets.choices import TRANSITIONS, Priority, Status
+from tickets.filters import QUEUES
+from tickets.forms import (
+    AssignForm,
+    BulkForm,
+    ClassifyForm,
+    PriorityForm,
+    ReplyForm,
+    StatusForm,
+    TicketCreateForm,
+)
+from tickets.models import Attachment, CannedResponse, CustomField, Ticket
+from tickets.services import productivity
 
 PAGE_SIZE = 25
+ORDERINGS = [
+    ("", "Newest first"), ("created_at", "Oldest first"), ("resolution_due_at", "Due soonest"),
+    ("-priority", "Most urgent"), ("-updated_at", "Recently changed"),
+]
 
 # The button an agent sees for each status a ticket can move to.
 STATUS_ACTIONS = {
@@ -30,20 +49,21 @@ STATUS_ACTIONS = {
 @login_required
 @permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    form = TicketFilterForm(request.GET)
-    form.is_valid()  # an invalid filter value is dropped on its own; the others still apply
-    data = form.cleaned_data
-    team = data.get("team")
-    filters = selectors.TicketFilters(
-        queue=data.get("queue") or "open", status=data.get("status") or "",
-        priority=data.get("priority") or "", team_id=team.pk if team else None,
-        q=(data.get("q") or "").strip(),
-    )
-    page = Paginator(selectors.ticket_list(user=request.user, filters=filters), PAGE_SIZE)
+    filterset = selectors.ticket_queue(request=request)
+    filterset.is_valid()  # an invalid value is dropped on its own; the others still apply
+    queue = filterset.form.cleaned_data.get("queue") or "open"
+    page = Paginator(filterset.qs, PAGE_SIZE)
+    params = request.GET.copy()
+    params.pop("page", None)
     return render(request, "tickets/ticket_list.html", {
-        "form": form, "filters": filters, "queues": selectors.QUEUES,
-        "queue_label": selectors.QUEUES[filters.queue], "now": timezone.now(),
+        "filterset": filterset, "form": filterset.form, "queue": queue, "queues": QUEUES,
+        "queue_label": QUEUES[queue], "now": timezone.now(),
         "page_obj": page.get_page(request.GET.get("page")),
+        "statuses": Status.choices, "priorities": Priority.choices, "channels": Channel.choices,
+        "filtered": any(v for k, v in params.items() if k not in {"queue", "ordering"}),
+        "orderings": ORDERINGS,
+        "bulk_form": BulkForm(),
+        "export_query": params.urlencode(),
     })
 
 
@@ -69,13 +89,33 @@ def _get(pk: int) -> Ticket:
         raise Http404("No such ticket.") from None
 
 
-def _detail(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None,
-            status: int = 200) -> HttpResponse:
+def _detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None,
+            classify_form: ClassifyForm | None = None, status: int = 200) -> HttpResponse:
+    custom_fields = list(CustomField.objects.filter(is_active=True))
+    initial_reply = {}
+    canned_id = request.GET.get("canned", "")
+    if reply_form is None and canned_id.isdigit():
+        canned = CannedResponse.objects.filter(pk=int(canned_id)).first()
+        if canned is not None:
+            initial_reply["body"] = productivity.canned_render(canned=canned, ticket=ticket, agent=request.user)
+    if classify_form is None:
+        classify_form = ClassifyForm(custom_fields=custom_fields, initial={
+            "category": ticket.category_id, "resolution_code": ticket.resolution_code_id,
+            "tags": ", ".join(t.name for t in ticket.tags.all()),
+            **{f"cf_{k}": v for k, v in (ticket.custom_fields or {}).items()},
+        })
     return render(request, "tickets/ticket_detail.html", {
         "ticket": ticket,
-        "reply_form": reply_form or ReplyForm(),
+        "reply_form": reply_form or ReplyForm(initial=initial_reply),
+        "classify_form": classify_form,
+        "assign_form": AssignForm(),
+        "priorities": Priority.choices,
+        "custom_fields": [(f, (ticket.custom_fields or {}).get(f.key)) for f in custom_fields],
+        "canned_responses": CannedResponse.objects.filter(Q(team__isnull=True) | Q(team_id=ticket.team_id)),
         "actions": [(s, STATUS_ACTIONS[s]) for s in Status.values if s in TRANSITIONS[ticket.status]],
         "other_tickets": selectors.customer_recent_tickets(ticket=ticket),
+        "experience": customer_experience(customer_id=ticket.customer_id),
+        "now": timezone.now(),
     }, status=status)
 
 
@@ -90,9 +130,10 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _get(pk)
-    form = ReplyForm(request.POST)
-    if form.is_valid() and run_service(form, lambda: services.ticket_reply(
-            ticket=ticket, author=request.user, **form.cleaned_data)):
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid() and run_service(form, lambda: productivity.ticket_reply_with_attachments(
+            ticket=ticket, author=request.user, body=form.cleaned_data["body"],
+            internal=form.cleaned_data["internal"], files=form.cleaned_data["attachments"])):
         messages.success(request, "Note added." if form.cleaned_data["internal"] else "Reply sent.")
         return redirect("tickets:detail", pk=pk)
     return _detail(request, _get(pk), reply_form=form, status=400)
@@ -112,7 +153,7 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
                                                                actor=request.user)):
         messages.success(request, f"Ticket #{pk} is now {Status(new).label.lower()}.")
     else:
-        messages.error(request, " ".join(form.non_field_errors() + form.errors.get("status", [])))
+        _flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
 
 
@@ -128,3 +169,101 @@ def ticket_take(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, "Ticket released to the queue." if give_back
                      else f"Ticket #{pk} is yours.")
     return redirect("tickets:detail", pk=pk)
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def ticket_bulk(request: HttpRequest) -> HttpResponse:
+    """Apply one change to the selected tickets; say what changed and, row by row, what could not."""
+    back = request.POST.get("next") or ""
+    back = back if back.startswith("/tickets/") else reverse("tickets:list")
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    assignee = data["assignee"]
+    result = run_service(form, lambda: services.tickets_bulk_update(
+        ticket_ids=data["tickets"], actor=request.user, status=data["status"] or None,
+        priority=data["priority"] or None, assignee=None if assignee in (None, "none") else assignee,
+        unassign=assignee == "none",
+    ))
+    if result is None:
+        _flash_form_errors(request, form)
+        return redirect(back)
+    if result.changed:
+        messages.success(request, f"Changed {len(result.changed)} ticket{'s' if len(result.changed) != 1 else ''}.")
+    for ticket_id, reason in result.failed:
+        messages.warning(request, f"#{ticket_id} not changed: {reason}")
+    return redirect(back)
+
+
+def _flash_form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _get(pk)
+    form = AssignForm(request.POST)
+    if form.is_valid() and run_service(form, lambda: services.ticket_assign(
+            ticket=ticket, assignee=form.cleaned_data["assignee"], actor=request.user)):
+        who = form.cleaned_data["assignee"]
+        messages.success(request, f"Assigned to {who.get_full_name() or who.get_username()}." if who
+                         else "Ticket released to the queue.")
+    else:
+        _flash_form_errors(request, form)
+    return redirect("tickets:detail", pk=pk)
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _get(pk)
+    form = PriorityForm(request.POST)
+    if form.is_valid() and run_service(form, lambda: services.ticket_set_priority(
+            ticket=ticket, priority=form.cleaned_data["priority"], actor=request.user)):
+        messages.success(request, f"Priority is now {Priority(form.cleaned_data['priority']).label.lower()}.")
+    else:
+        _flash_form_errors(request, form)
+    return redirect("tickets:detail", pk=pk)
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def ticket_classify(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _get(pk)
+    form = ClassifyForm(request.POST, custom_fields=list(CustomField.objects.filter(is_active=True)))
+    if form.is_valid() and run_service(form, lambda: services.ticket_classify(
+            ticket=ticket, actor=request.user, category=form.cleaned_data["category"],
+            resolution_code=form.cleaned_data["resolution_code"], tags=form.tag_names(),
+            custom_fields=form.custom_values())):
+        messages.success(request, "Saved the classification.")
+        return redirect("tickets:detail", pk=pk)
+    return _detail(request, _get(pk), classify_form=form, status=400)
+
+
+@login_required
+@permission_required("tickets.view_ticket", raise_exception=True)
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """Always a download with the checked type, never rendered inline: an upload cannot run here."""
+    attachment = get_object_or_404(Attachment.objects.select_related("message"), pk=attachment_id,
+                                   message__ticket_id=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is gone from storage.") from None
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
