@@ -172,10 +172,13 @@ def test_the_ticket_page_query_count_does_not_grow_with_messages(agent_client, a
     from tickets.services import ticket_reply
 
     ticket = make_ticket()
+    ticket_reply(ticket=ticket, author=agent, body="First", internal=False)
+    with django_assert_max_num_queries(30) as short:
+        agent_client.get(reverse("tickets:detail", args=[ticket.pk]))
     for i in range(20):
         ticket_reply(ticket=ticket, author=agent, body=f"Update {i}", internal=bool(i % 2))
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(len(short.captured_queries)):
         response = agent_client.get(reverse("tickets:detail", args=[ticket.pk]))
     assert response.status_code == 200
 
