@@ -84,7 +84,7 @@ def test_sorting_by_urgency_and_due_time(agent_client):
     response = agent_client.get(reverse("tickets:list"), {"ordering": "-priority"})
     assert [t.subject for t in response.context["page_obj"].object_list] == ["Urgent", "Normal", "Low"]
     response = agent_client.get(reverse("tickets:list"), {"ordering": "resolution_due_at"})
-    assert [t.subject for t in response.context["page_obj"].object_list][0] == "Urgent"
+    assert response.context["page_obj"].object_list[0].subject == "Urgent"
 
 
 def test_a_bad_filter_value_is_ignored_with_a_message_and_the_rest_applies(agent_client):
