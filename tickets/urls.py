@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tickets import views
+from tickets import report_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
     path("<int:pk>/priority/", views.ticket_priority, name="priority"),
     path("<int:pk>/classify/", views.ticket_classify, name="classify"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("reports/", report_views.ticket_reports, name="reports"),
+    path("export.csv", report_views.ticket_export, name="export"),
+    path("<int:pk>/merge/", report_views.ticket_merge, name="merge"),
+    path("<int:pk>/link/", report_views.ticket_link, name="link"),
+    path("<int:pk>/unlink/", report_views.ticket_unlink, name="unlink"),
 ]

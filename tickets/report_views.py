@@ -1,0 +1,138 @@
+"""Pages for service reports, the CSV export, and merging and linking tickets."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from cxhub.forms import run_service
+from tickets import export, reports, services
+from tickets.models import Ticket
+
+# --- merge and link -----------------------------------------------------------------------------------
+
+
+class MergeForm(forms.Form):
+    into = forms.IntegerField(min_value=1, error_messages={
+        "required": "Enter the number of the ticket to keep.",
+        "invalid": "Enter the number of the ticket to keep.",
+        "min_value": "Enter the number of the ticket to keep.",
+    })
+
+
+class LinkForm(forms.Form):
+    other = forms.IntegerField(min_value=1, error_messages={
+        "required": "Enter the number of the related ticket.",
+        "invalid": "Enter the number of the related ticket.",
+        "min_value": "Enter the number of the related ticket.",
+    })
+
+
+def _ticket(pk: int) -> Ticket:
+    try:
+        return Ticket.objects.get(pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such ticket.") from None
+
+
+def _other(form: forms.Form, field: str) -> Ticket | None:
+    """The ticket the form names, or None with the reason put on the form."""
+    if not form.is_valid():
+        return None
+    other = Ticket.objects.filter(pk=form.cleaned_data[field]).first()
+    if other is None:
+        form.add_error(field, f"There is no ticket #{form.cleaned_data[field]}.")
+    return other
+
+
+def _refused(request: HttpRequest, form: forms.Form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge this ticket (the duplicate) into the one whose number was entered."""
+    duplicate = _ticket(pk)
+    form = MergeForm(request.POST)
+    into = _other(form, "into")
+    if into is not None and run_service(form, lambda: services.ticket_merge(
+            duplicate=duplicate, into=into, actor=request.user)):
+        messages.success(request, f"Ticket #{duplicate.pk} was merged into this ticket.")
+        return redirect("tickets:detail", pk=into.pk)
+    _refused(request, form)
+    return redirect("tickets:detail", pk=pk)
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    form = LinkForm(request.POST)
+    other = _other(form, "other")
+    if other is not None and run_service(form, lambda: services.ticket_link(
+            ticket=ticket, other=other, actor=request.user)):
+        messages.success(request, f"Linked to ticket #{other.pk}.")
+    else:
+        _refused(request, form)
+    return redirect("tickets:detail", pk=pk)
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def ticket_unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    form = LinkForm(request.POST)
+    other = _other(form, "other")
+    if other is None:
+        _refused(request, form)
+    elif services.ticket_unlink(ticket=ticket, other=other, actor=request.user):
+        messages.success(request, f"No longer linked to ticket #{other.pk}.")
+    else:
+        messages.info(request, f"Ticket #{other.pk} was not linked to this ticket.")
+    return redirect("tickets:detail", pk=pk)
+
+
+# --- reports ------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("tickets.view_ticket", raise_exception=True)
+@require_GET
+def ticket_reports(request: HttpRequest) -> HttpResponse:
+    form = reports.ReportForm(request.GET)
+    params = form.params()
+    report = reports.service_report(window=params.window, by=params.by)
+    return render(request, "tickets/reports.html", {
+        "form": form, "params": params, "report": report, "windows": reports.WINDOWS,
+        "groupings": reports.GROUPINGS,
+    }, status=400 if form.errors else 200)
+
+
+# --- export -------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("tickets.view_ticket", raise_exception=True)
+@require_GET
+def ticket_export(request: HttpRequest) -> HttpResponse:
+    """The filtered ticket list as CSV. A filter value the list would drop (a team that does not
+    exist ...) is refused here instead: a file with more tickets than asked for is worse than none."""
+    filterset = export.export_filterset(request=request)
+    if not filterset.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+        return HttpResponse(f"Bad filter: {problems}\n", status=400, content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(export.csv_rows(filterset.qs), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="tickets-{stamp}.csv"'
+    return response
