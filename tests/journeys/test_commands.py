@@ -38,5 +38,5 @@ def test_recompute_scores_rebuilds_exactly_what_the_incremental_rollup_built(tou
     # then the rows are the same and the command said what it did
     assert list(ScoreComponentDaily.objects.values_list(*FIELDS)) == incremental
     assert "touchpoint-days written (100%)" in out.getvalue()
-    # 3 answers; first response, resolved, SLA met, FCR, reopened, FCR revoked
-    assert "Done: 9 signals" in out.getvalue()
+    # 3 answers; queue wait, first response, resolved, SLA met, FCR, reopened, FCR revoked
+    assert "Done: 10 signals" in out.getvalue()

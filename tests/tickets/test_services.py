@@ -71,7 +71,7 @@ def test_first_public_reply_is_the_first_response_and_opens_the_ticket(touchpoin
 
     assert ticket.first_response_at is not None
     assert ticket.status == Status.OPEN
-    assert kinds_for(ticket) == [SignalKind.FIRST_RESPONSE]
+    assert kinds_for(ticket) == [SignalKind.FIRST_RESPONSE, SignalKind.QUEUE_WAIT]
 
 
 def test_resolving_records_the_outcome_once_even_after_reopen_and_resolve(touchpoint, agent):
@@ -79,7 +79,7 @@ def test_resolving_records_the_outcome_once_even_after_reopen_and_resolve(touchp
     ticket = make_ticket(touchpoint=touchpoint)
     ticket_reply(ticket=ticket, author=agent, body="Fixed: the heat shield was loose.")
     ticket_resolve(ticket=ticket, actor=agent)
-    assert kinds_for(ticket) == sorted([SignalKind.FIRST_RESPONSE, SignalKind.TICKET_RESOLVED,
+    assert kinds_for(ticket) == sorted([SignalKind.FIRST_RESPONSE, SignalKind.TICKET_RESOLVED, SignalKind.QUEUE_WAIT,
                                         SignalKind.SLA_MET, SignalKind.FIRST_CONTACT_RESOLUTION])
 
     # when it is reopened and resolved again, twice

@@ -3,6 +3,10 @@
 A ticket's scored outcome is its *first* resolution: time to resolve, SLA met or breached, and
 first-contact resolution are recorded as experience signals once, when it happens. A reopen is a
 signal of its own and revokes a first-contact resolution; resolving again records nothing new.
+Closing records nothing. Queue wait is recorded once, at the first agent touch.
+
+After every status change and message the SLA due times and status are recomputed from the ticket's
+history (tickets.services.sla), inside the same transaction and under the same row lock.
 """
 
 from __future__ import annotations
@@ -19,9 +23,15 @@ from cxhub.models import Team
 from journeys.choices import Channel, SignalKind
 from journeys.models import Customer, Touchpoint
 from journeys.services import signal_record
-from tickets import sla
-from tickets.choices import TRANSITIONS, EventKind, MessageKind, Priority, Status
-from tickets.models import Ticket, TicketEvent, TicketMessage
+from tickets.choices import TRANSITIONS, EventKind, MessageKind, Priority, SlaStatus, Status
+from tickets.models import Category, Ticket, TicketEvent, TicketMessage
+from tickets.services.routing import routing_decide, routing_record_pick
+from tickets.services.sla import (
+    sla_initial_due_times,
+    sla_policy_for,
+    sla_refresh_locked,
+    ticket_sla_state,
+)
 
 SIGNAL_SOURCE = "ticket"
 
@@ -54,11 +64,15 @@ def ticket_create(
     team: Team | None = None,
     assignee: AbstractBaseUser | None = None,
     external_id: str = "",
+    category: Category | None = None,
     at: dt.datetime | None = None,
 ) -> Ticket:
     """Log a customer's request. `body` is the customer's first message.
 
-    The team defaults to the touchpoint's owning team. `at` backdates imports and demo data.
+    Routing rules choose the team (and may raise the priority), falling back to the touchpoint's
+    owning team; the team's mode may pick an assignee. An explicit `team` or `assignee` is a manual
+    override and skips the rules. The SLA policy is chosen after routing, on the final priority and
+    team. `at` backdates imports and demo data.
     """
     at = at or timezone.now()
     subject = _clean_text(subject, field="subject", label="The subject", max_length=200)
@@ -73,16 +87,22 @@ def ticket_create(
     duplicate = ConflictError("A ticket with this external_id exists already.", field="external_id")
     if external_id and Ticket.objects.filter(external_id=external_id).exists():
         raise duplicate
-    if team is None and touchpoint is not None:
-        team = touchpoint.owner_team
-    first_due, resolution_due = sla.due_times(priority, at)
+    if assignee is not None and not (assignee.is_active and assignee.has_perm("tickets.change_ticket")):
+        raise DomainError("That person does not work tickets.", field="assignee")
+    routed = routing_decide(customer=customer, channel=channel, category=category, touchpoint=touchpoint,
+                            priority=priority, subject=subject, body=body, team=team, assignee=assignee)
+    priority = routed.priority
+    policy = sla_policy_for(priority=priority, team_id=routed.team.pk if routed.team else None,
+                            channel=channel)
+    first_due, resolution_due = sla_initial_due_times(policy=policy, priority=priority, created_at=at)
     try:
         with transaction.atomic():
             ticket = Ticket.objects.create(
                 subject=subject, customer=customer, touchpoint=touchpoint, channel=channel,
-                priority=priority, team=team, assignee=assignee, created_by=actor,
+                priority=priority, team=routed.team, assignee=routed.assignee, created_by=actor,
                 external_id=external_id, created_at=at, first_response_due_at=first_due,
-                resolution_due_at=resolution_due,
+                resolution_due_at=resolution_due, category=category, sla_policy=policy,
+                sla_status=SlaStatus.OK, routing_rule=routed.rule,
             )
     except IntegrityError:
         if external_id and Ticket.objects.filter(external_id=external_id).exists():
@@ -90,6 +110,10 @@ def ticket_create(
         raise
     TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body, created_at=at)
     _event(ticket, EventKind.CREATED, actor, at, status=ticket.status, priority=priority)
+    if routed.decided:  # the plain default (the touchpoint's team, nobody picked) needs no entry
+        _event(ticket, EventKind.ROUTED, actor if routed.data["override"] else None, at, **routed.data)
+    if routed.assignee is not None and assignee is None:
+        routing_record_pick(agent=routed.assignee, at=at)
     return ticket
 
 
@@ -112,6 +136,17 @@ def _signal(ticket: Ticket, kind: str, at: dt.datetime, *, value: float | None =
     )
 
 
+def _first_touch(ticket: Ticket, actor: AbstractBaseUser | None, at: dt.datetime) -> list[str]:
+    """The first time someone who works tickets acts on it ends its wait in the queue: a reply, a note,
+    a status change or an assignment by a person. Routing, the customer and automations do not count.
+    Returns the ticket fields it changed."""
+    if ticket.first_touched_at is not None or actor is None or not actor.has_perm("tickets.change_ticket"):
+        return []
+    ticket.first_touched_at = at
+    _signal(ticket, SignalKind.QUEUE_WAIT, at, value=max(0, round((at - ticket.created_at).total_seconds())))
+    return ["first_touched_at"]
+
+
 @transaction.atomic
 def ticket_reply(
     *, ticket: Ticket, author: AbstractBaseUser, body: str, internal: bool = False,
@@ -128,6 +163,7 @@ def ticket_reply(
                                            created_at=at)
     _event(ticket, EventKind.MESSAGE, author, at, message_kind=kind)
     fields = ["updated_at"]  # every message is a change a syncing client must see
+    fields += _first_touch(ticket, author, at)
     if not internal:
         if ticket.first_response_at is None:
             ticket.first_response_at = at
@@ -139,6 +175,7 @@ def ticket_reply(
             fields.append("status")
             _event(ticket, EventKind.STATUS, author, at, old=Status.NEW, new=Status.OPEN)
     ticket.save(update_fields=fields)
+    sla_refresh_locked(ticket, at=at)
     return message
 
 
@@ -157,9 +194,10 @@ def ticket_add_customer_message(
                                            created_at=at)
     _event(ticket, EventKind.MESSAGE, None, at, message_kind=MessageKind.CUSTOMER)
     if ticket.status in (Status.PENDING, Status.RESOLVED):
-        _apply_status(ticket, Status.OPEN, actor=None, at=at)
+        _apply_status(ticket, Status.OPEN, actor=None, at=at)  # recomputes the SLA
     else:
         ticket.save(update_fields=["updated_at"])
+        sla_refresh_locked(ticket, at=at)  # a customer message may start the next-response clock
     return message
 
 
@@ -171,8 +209,10 @@ def _record_first_resolution(ticket: Ticket, at: dt.datetime) -> list[str]:
     """Record the scored outcome; returns the extra ticket fields it changed."""
     seconds = round((at - ticket.created_at).total_seconds())
     _signal(ticket, SignalKind.TICKET_RESOLVED, at, value=seconds)
-    met = at <= ticket.resolution_due_at
-    _signal(ticket, SignalKind.SLA_MET if met else SignalKind.SLA_BREACHED, at)
+    # Met when the business time the resolution clock ran (pending time excluded) is within the
+    # policy's target; read before the resolving event is written, so the clock runs up to `at`.
+    resolution = ticket_sla_state(ticket=ticket, at=at).resolution
+    _signal(ticket, SignalKind.SLA_BREACHED if resolution.breached else SignalKind.SLA_MET, at)
     if ticket.reopen_count == 0 and _public_reply_count(ticket) <= 1:
         ticket.first_contact_resolution = True
         _signal(ticket, SignalKind.FIRST_CONTACT_RESOLUTION, at)
@@ -194,7 +234,7 @@ def _apply_status(ticket: Ticket, new: str, *, actor: AbstractBaseUser | None,
             f" (allowed: {allowed}).",
             field="status",
         )
-    fields = ["status", "updated_at"]
+    fields = ["status", "updated_at", *_first_touch(ticket, actor, at)]
     ticket.status = new
     if new == Status.RESOLVED:
         ticket.resolved_at = at
@@ -219,6 +259,7 @@ def _apply_status(ticket: Ticket, new: str, *, actor: AbstractBaseUser | None,
             _signal(ticket, SignalKind.FCR_REVOKED, ticket.first_resolved_at)
     ticket.save(update_fields=fields)
     _event(ticket, EventKind.STATUS, actor, at, old=old, new=new)
+    sla_refresh_locked(ticket, at=at)
     return ticket
 
 
@@ -257,13 +298,16 @@ def ticket_assign(
         raise DomainError("That person's account is not active.", field="assignee")
     if assignee is not None and not assignee.has_perm("tickets.change_ticket"):
         raise DomainError("That person does not work tickets.", field="assignee")
-    fields = ["assignee", "updated_at"]
+    fields = ["assignee", "updated_at", *_first_touch(ticket, actor, at)]
     old = {"assignee_id": ticket.assignee_id, "team_id": ticket.team_id}
     ticket.assignee = assignee
+    team_changed = team is not None and team.pk != ticket.team_id
     if team is not None:
         ticket.team = team
         fields.append("team")
     ticket.save(update_fields=fields)
     _event(ticket, EventKind.ASSIGNED, actor, at, old=old,
            new={"assignee_id": ticket.assignee_id, "team_id": ticket.team_id})
+    if team_changed:  # a policy may be narrowed to a team: the new team may have another one
+        sla_refresh_locked(ticket, at=at, reselect_policy=True)
     return ticket
