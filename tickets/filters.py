@@ -7,6 +7,8 @@ list, its CSV export and a report's drill-down link all mean the same tickets.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
@@ -17,8 +19,8 @@ from cxhub.api import IdFilter, StableOrderingFilter
 from cxhub.models import Team
 from journeys.choices import Channel
 from journeys.models import Touchpoint
-from tickets.choices import OPEN_STATUSES, Priority, SlaStatus, Status
-from tickets.models import Category, Tag, Ticket, TicketMessage
+from tickets.choices import OPEN_STATUSES, CustomFieldKind, Priority, SlaStatus, Status
+from tickets.models import Category, CustomField, Tag, Ticket, TicketMessage
 
 # Ordering by priority means by urgency, not alphabetically: low < normal < high < urgent.
 PRIORITY_RANK = Case(
@@ -117,6 +119,41 @@ class TicketFilterSet(django_filters.FilterSet):
             "category", "tag", "customer", "external_id", "created_after", "created_before",
             "resolved_after", "resolved_before", "sla", "fcr", "reopened", "updated_since",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every active custom field can be filtered on as ?cf_<key>=value (text: contains, else exact).
+        self._custom_fields: dict[str, CustomField] = {}
+        for field in CustomField.objects.filter(is_active=True):
+            name = f"cf_{field.key}"
+            extra = django_filters.CharFilter(method="filter_custom_field", label=field.label,
+                                              help_text=f"Custom field {field.label}.")
+            extra.model, extra.parent, extra.field_name = Ticket, self, name
+            self.filters[name] = extra
+            self._custom_fields[name] = field
+
+    @property
+    def custom_field_filters(self) -> list[tuple[str, CustomField]]:
+        """(parameter name, definition) of each custom field the list can filter on."""
+        return list(self._custom_fields.items())
+
+    def filter_custom_field(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        field = self._custom_fields[name]
+        lookup = f"custom_fields__{field.key}"
+        value = value.strip()
+        if not value:
+            return qs
+        if field.kind == CustomFieldKind.NUMBER:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                return qs.none()
+            if not number.is_finite():
+                return qs.none()
+            return qs.filter(**{lookup: int(number) if number == number.to_integral_value() else float(number)})
+        if field.kind == CustomFieldKind.CHOICE:
+            return qs.filter(**{lookup: value})
+        return qs.filter(**{f"{lookup}__icontains": value})
 
     def filter_queue(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         user = getattr(self.request, "user", None)

@@ -115,3 +115,23 @@ def test_the_api_list_reads_the_same_filters(api_client_for, agent, team):
 
     assert response.status_code == 200
     assert [t["subject"] for t in response.json()["results"]] == ["Mine"]
+
+
+def test_lists_filter_on_custom_fields(agent_client, agent, api_client_for):
+    from tickets.choices import CustomFieldKind
+    from tickets.models import CustomField
+    from tickets.services import ticket_set_custom_fields
+
+    CustomField.objects.create(key="model", label="Model", kind=CustomFieldKind.CHOICE, choices=["EV", "Hybrid"])
+    CustomField.objects.create(key="km", label="Mileage", kind=CustomFieldKind.NUMBER)
+    CustomField.objects.create(key="vin", label="VIN", kind=CustomFieldKind.TEXT)
+    ev, hybrid = make_ticket(subject="EV"), make_ticket(subject="Hybrid")
+    ticket_set_custom_fields(ticket=ev, values={"model": "EV", "km": "12000", "vin": "WVW123"}, actor=agent)
+    ticket_set_custom_fields(ticket=hybrid, values={"model": "Hybrid", "km": "90000.5"}, actor=agent)
+
+    assert listed(agent_client, cf_model="EV") == {"EV"}
+    assert listed(agent_client, cf_km="90000.5") == {"Hybrid"}
+    assert listed(agent_client, cf_vin="w123") == {"EV"}
+    assert listed(agent_client, cf_km="lots") == set()
+    api = api_client_for(agent).get("/api/v1/tickets/", {"cf_model": "Hybrid"})
+    assert [t["subject"] for t in api.json()["results"]] == ["Hybrid"]
