@@ -243,6 +243,16 @@ def test_an_agent_links_and_unlinks_related_tickets_from_the_page(agent_client):
     assert TicketLink.objects.count() == 0
 
 
+def test_the_ticket_page_shows_its_links_and_the_merge_and_link_forms(agent_client, customer, agent):
+    a, b = make_ticket(customer=customer, subject="Rattle"), make_ticket(customer=customer, subject="Τρίζει")
+    ticket_link(ticket=a, other=b, actor=agent)
+
+    html = agent_client.get(reverse("tickets:detail", args=[a.pk])).content.decode()
+
+    assert "Linked tickets" in html and f"#{b.pk} Τρίζει" in html
+    assert reverse("tickets:merge", args=[a.pk]) in html and reverse("tickets:link", args=[a.pk]) in html
+
+
 def test_merge_and_link_pages_refuse_get(agent_client):
     a = make_ticket()
 

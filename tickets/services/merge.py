@@ -47,6 +47,9 @@ def ticket_merge(
     breach or a slow resolution it was not. A duplicate that is resolved already was scored at its
     first resolution; it is closed through the ordinary workflow (resolved -> closed).
 
+    The kept ticket's own timestamps (first response, due times, resolution) stay as they are: the
+    moved messages join its conversation, they do not rewrite its service history.
+
     Both tickets are locked (in id order) for the duration.
     """
     at = at or timezone.now()
