@@ -5,7 +5,7 @@ closed dates, or "around the clock". Every opening interval is computed on the l
 day and converted to UTC on its own, so a day on which daylight saving starts is an hour shorter and a
 day on which it ends an hour longer, exactly as the people working it experience them.
 
-All datetimes in and out are aware. Minutes may be fractional.
+All datetimes in and out are aware (results are in UTC). Minutes may be fractional.
 """
 
 from __future__ import annotations
