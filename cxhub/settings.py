@@ -170,6 +170,22 @@ CELERY_BEAT_SCHEDULE = {
         # A missed tick is covered by the next one: never let a queue of stale ones build up.
         "options": {"expires": envint("ROLLUP_INTERVAL_SECONDS", 60)},
     },
+    # SLA status (ok / at risk / breached) of open tickets; due times change with every service call.
+    "update-sla-statuses": {
+        "task": "tickets.tasks.update_sla_statuses",
+        "schedule": envint("SLA_INTERVAL_SECONDS", 60),
+        "options": {"expires": envint("SLA_INTERVAL_SECONDS", 60)},
+    },
+    "close-resolved-tickets": {
+        "task": "tickets.tasks.close_resolved_tickets",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
+    "remind-pending-customers": {
+        "task": "tickets.tasks.remind_pending_customers",
+        "schedule": 900,
+        "options": {"expires": 900},
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------------------------
@@ -273,6 +289,14 @@ SPECTACULAR_SETTINGS = {
 # --- Scores ----------------------------------------------------------------------------------------
 # Signals handled by one rollup transaction: each costs one index-range read of its touchpoint-day.
 ROLLUP_BATCH_SIZE = envint("ROLLUP_BATCH_SIZE", 5000)
+
+# --- Service desk automations ----------------------------------------------------------------------
+# Open tickets recomputed per SLA run: each costs a row lock and one read of its history.
+SLA_BATCH_SIZE = envint("SLA_BATCH_SIZE", 500)
+# Tickets closed or reminded per automation run: each is one short transaction (and maybe one e-mail).
+AUTOMATION_BATCH_SIZE = envint("AUTOMATION_BATCH_SIZE", 200)
+TICKET_AUTO_CLOSE_DAYS = envint("TICKET_AUTO_CLOSE_DAYS", 7)
+PENDING_REMINDER_HOURS = envint("PENDING_REMINDER_HOURS", 48)
 
 LOGGING = {
     "version": 1,
