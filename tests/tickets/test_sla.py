@@ -241,3 +241,20 @@ def test_closing_records_no_signal_of_its_own(touchpoint, agent):
     ticket_change_status(ticket=ticket, status=Status.CLOSED, actor=agent, at=athens(2026, 11, 24, 10, 0))
 
     assert signals(ticket) == before
+
+
+def test_a_priority_change_chooses_the_policy_again_and_moves_the_due_times(office, touchpoint, agent):
+    from tickets.services.classify import ticket_set_priority
+
+    policy(office, name="normal", priority=Priority.NORMAL, resolution_minutes=16 * 60)
+    urgent = policy(office, name="urgent", priority=Priority.URGENT, first_response_minutes=15,
+                    resolution_minutes=120)
+    ticket = make_ticket(touchpoint=touchpoint, at=athens(2026, 11, 23, 9, 0))
+
+    ticket_set_priority(ticket=ticket, priority=Priority.URGENT, actor=agent, at=athens(2026, 11, 23, 9, 30))
+
+    ticket.refresh_from_db()
+    assert ticket.sla_policy == urgent
+    assert ticket.first_response_due_at == athens(2026, 11, 23, 9, 15)  # the clock still starts at creation
+    assert ticket.resolution_due_at == athens(2026, 11, 23, 11, 0)
+    assert ticket.sla_status == SlaStatus.BREACHED  # 30 minutes without a reply against 15

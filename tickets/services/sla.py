@@ -148,3 +148,12 @@ def ticket_sla_refresh(*, ticket_id: int, at: dt.datetime | None = None, reselec
         return None
     return sla_refresh_locked(ticket, at=at or timezone.now(), reselect_policy=reselect_policy,
                               calendars=calendars)
+
+
+@transaction.atomic
+def ticket_refresh_sla(*, ticket: Ticket, at: dt.datetime | None = None) -> SlaState:
+    """After a change the policy depends on (priority, team or channel): choose the policy again and
+    recompute the due times. Refreshes the caller's ticket in place under its row lock (a no-op wait
+    when the caller holds it already)."""
+    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update(of=("self",)))
+    return sla_refresh_locked(ticket, at=at or timezone.now(), reselect_policy=True)
