@@ -8,13 +8,26 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cxhub.models import Team
 from journeys.choices import Channel
 from journeys.models import Customer, Touchpoint
-from tickets.choices import MessageKind, Priority, Status
-from tickets.models import Ticket, TicketEvent, TicketMessage
+from tickets.choices import LinkKind, MessageKind, Priority, Status
+from tickets.models import (
+    Category,
+    ResolutionCode,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
+from tickets.services.bulk import BULK_LIMIT
+from tickets.services.classify import MAX_TAGS
+
+# The largest id a client can name: ids are 64-bit, and a larger number must be a 400, not a database error.
+MAX_ID = 2**63 - 1
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -50,19 +63,40 @@ class TeamSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class NamedSummarySerializer(serializers.Serializer):
+    """{id, name} of a category, resolution code or SLA policy."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
 class TicketSerializer(serializers.ModelSerializer):
     customer = CustomerSummarySerializer(read_only=True)
     touchpoint = TouchpointSummarySerializer(read_only=True, allow_null=True)
     team = TeamSummarySerializer(read_only=True, allow_null=True)
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    category = NamedSummarySerializer(read_only=True, allow_null=True)
+    resolution_code = NamedSummarySerializer(read_only=True, allow_null=True)
+    sla_policy = NamedSummarySerializer(
+        read_only=True, allow_null=True,
+        help_text="The policy whose targets the due times follow; null: the default targets by priority.",
+    )
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name",
+                                        help_text="Tag names, alphabetical.")
+    custom_fields = serializers.DictField(read_only=True, help_text="Values by custom field key.")
+    merged_into = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The ticket this duplicate was merged into.",
+    )
 
     class Meta:
         model = Ticket
         fields = [
             "id", "subject", "status", "priority", "channel", "customer", "touchpoint", "team",
             "assignee", "created_by", "external_id", "created_at", "updated_at",
-            "first_response_due_at", "resolution_due_at", "first_response_at", "first_resolved_at",
-            "resolved_at", "closed_at", "reopen_count", "first_contact_resolution",
+            "category", "resolution_code", "tags", "custom_fields",
+            "sla_policy", "sla_status", "first_response_due_at", "next_response_due_at", "resolution_due_at",
+            "first_response_at", "first_touched_at", "first_resolved_at", "resolved_at", "closed_at",
+            "reopen_count", "first_contact_resolution", "merged_into",
         ]
         read_only_fields = fields
 
@@ -90,13 +124,48 @@ class TicketEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LinkedTicketSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ticket
+        fields = ["id", "subject", "status"]
+        read_only_fields = fields
+
+
+class TicketLinkSerializer(serializers.Serializer):
+    """A link seen from one of its two tickets: `ticket` is the other one."""
+
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=LinkKind.choices, read_only=True)
+    direction = serializers.ChoiceField(
+        choices=[("out", "out"), ("in", "in")], read_only=True,
+        help_text="For a duplicate link: out = this ticket was merged into the other; in = the other was "
+                  "merged into this one. Related links are made from either end.",
+    )
+    ticket = LinkedTicketSerializer(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+def link_rows(ticket: Ticket) -> list[dict[str, Any]]:
+    """The ticket's links in both directions, oldest first (reads the prefetched `links_out`/`links_in`)."""
+    rows = [{"id": link.pk, "kind": link.kind, "direction": "out", "ticket": link.to_ticket,
+             "created_at": link.created_at} for link in ticket.links_out.all()]
+    rows += [{"id": link.pk, "kind": link.kind, "direction": "in", "ticket": link.from_ticket,
+              "created_at": link.created_at} for link in ticket.links_in.all()]
+    return sorted(rows, key=lambda row: row["id"])
+
+
 class TicketDetailSerializer(TicketSerializer):
     messages = TicketMessageSerializer(many=True, read_only=True, help_text="Oldest first, newest last.")
     events = TicketEventSerializer(many=True, read_only=True, help_text="The ticket's history, oldest first.")
+    links = serializers.SerializerMethodField(help_text="Related tickets and merged duplicates, oldest first.")
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "messages", "events"]
+        fields = [*TicketSerializer.Meta.fields, "messages", "events", "links"]
         read_only_fields = fields
+
+    @extend_schema_field(TicketLinkSerializer(many=True))
+    def get_links(self, ticket: Ticket) -> list[dict[str, Any]]:
+        return TicketLinkSerializer(link_rows(ticket), many=True).data
 
 
 # --- Inputs ------------------------------------------------------------------------------------------
@@ -126,7 +195,7 @@ class TicketStatusSerializer(serializers.Serializer):
 
 
 def assignable_users() -> QuerySet[AbstractBaseUser]:
-    """People who may work tickets: those with the permission to change them."""
+    """Active people who may work tickets: those with the permission to change them."""
     can_work = (
         Q(groups__permissions__codename="change_ticket",
           groups__permissions__content_type__app_label="tickets")
@@ -134,7 +203,7 @@ def assignable_users() -> QuerySet[AbstractBaseUser]:
             user_permissions__content_type__app_label="tickets")
         | Q(is_superuser=True)
     )
-    return get_user_model().objects.filter(can_work).distinct()
+    return get_user_model().objects.filter(can_work, is_active=True).distinct()
 
 
 class TicketAssignSerializer(serializers.Serializer):
@@ -143,3 +212,89 @@ class TicketAssignSerializer(serializers.Serializer):
         error_messages={"does_not_exist": "No one who may work tickets has id {pk_value}."},
         help_text="A user id, or null to unassign.",
     )
+
+
+class TicketPrioritySerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Priority.choices)
+
+
+@extend_schema_field(OpenApiTypes.ANY)
+class ScalarField(serializers.Field):
+    """A JSON string, number, boolean or null: what a custom field value may be sent as."""
+
+    default_error_messages = {"invalid": "Send a string, a number or null."}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data is None or isinstance(data, str | int | float | bool):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class TicketClassifySerializer(serializers.Serializer):
+    """Everything left out keeps its current value; null clears a category or a resolution code."""
+
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), allow_null=True, required=False,
+        help_text="A category id (an active one), or null for none.",
+    )
+    resolution_code = serializers.PrimaryKeyRelatedField(
+        queryset=ResolutionCode.objects.all(), allow_null=True, required=False,
+        help_text="A resolution code id (an active one), or null for none.",
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50, allow_blank=True), max_length=MAX_TAGS, required=False,
+        help_text=f"The ticket's tags, replacing the current ones (at most {MAX_TAGS}); unknown names are "
+                  "created, lower-case.",
+    )
+    custom_fields = serializers.DictField(
+        child=ScalarField(allow_null=True), required=False,
+        help_text="Values by custom field key; fields left out keep their value, null or \"\" removes one.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send at least one of category, resolution_code, tags, custom_fields.")
+        return attrs
+
+
+class TicketMergeSerializer(serializers.Serializer):
+    into = serializers.PrimaryKeyRelatedField(
+        queryset=Ticket.objects.all(), help_text="The ticket that is kept; this one is closed as its duplicate.",
+    )
+
+
+class TicketLinkInputSerializer(serializers.Serializer):
+    other = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.all(),
+                                               help_text="The related ticket's id.")
+
+
+class TicketBulkSerializer(serializers.Serializer):
+    tickets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=BULK_LIMIT,
+        help_text=f"Ticket ids, at most {BULK_LIMIT}; a repeated id counts once.",
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=assignable_users(), allow_null=True, required=False,
+        error_messages={"does_not_exist": "No one who may work tickets has id {pk_value}."},
+        help_text="A user id; null unassigns; left out, assignees stay as they are.",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not {"assignee", "priority", "status"} & attrs.keys():
+            raise serializers.ValidationError("Choose what to change: assignee, priority or status.")
+        return attrs
+
+
+class BulkFailureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    changed = serializers.ListField(child=serializers.IntegerField(), help_text="Changed ticket ids, in request order.")
+    failed = BulkFailureSerializer(many=True, help_text="Tickets left as they were and why, in request order.")

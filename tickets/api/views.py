@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -11,26 +15,55 @@ from rest_framework.response import Response
 
 from cxhub.api import ApiViewSetMixin, error_responses
 from tickets.api.serializers import (
+    BulkResultSerializer,
     TicketAssignSerializer,
+    TicketBulkSerializer,
+    TicketClassifySerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
+    TicketLinkInputSerializer,
+    TicketLinkSerializer,
+    TicketMergeSerializer,
     TicketMessageSerializer,
+    TicketPrioritySerializer,
     TicketReplySerializer,
     TicketSerializer,
     TicketStatusSerializer,
 )
 from tickets.filters import TicketFilterSet
-from tickets.models import Ticket, TicketEvent, TicketMessage
+from tickets.models import Ticket, TicketEvent, TicketLink, TicketMessage
 from tickets.services import (
     ticket_assign,
     ticket_change_status,
+    ticket_classify,
     ticket_create,
+    ticket_link,
+    ticket_merge,
     ticket_reopen,
     ticket_reply,
     ticket_resolve,
+    ticket_set_priority,
+    ticket_unlink,
+    tickets_bulk_update,
 )
 
 CHANGE = ["tickets.view_ticket", "tickets.change_ticket"]
+LINK = [*CHANGE, "tickets.add_ticketlink"]
+SUMMARY_RELATIONS = ("customer", "touchpoint", "team", "assignee", "category", "resolution_code", "sla_policy")
+
+
+def with_summary(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What TicketSerializer shows, fetched in a constant number of queries (one more for the tags)."""
+    return queryset.select_related(*SUMMARY_RELATIONS).prefetch_related("tags")
+
+
+@extend_schema_view(
+    list=extend_schema(description=(
+        "Tickets, filtered and ordered with the same query-string parameters as the queue page. "
+        "For a CSV of a filtered list use the page export `/tickets/export.csv?<same parameters>` "
+        "(streamed, for people signed in to the app); the API itself answers JSON only."
+    )),
+)
 
 
 class TicketViewSet(
@@ -50,12 +83,18 @@ class TicketViewSet(
         "reopen": CHANGE,
         "change_status": CHANGE,
         "assign": CHANGE,
+        "priority": CHANGE,
+        "classify": CHANGE,
+        "merge": LINK,
+        "links": LINK,
+        "unlink": CHANGE,
+        "bulk": CHANGE,
     }
 
     def get_queryset(self) -> QuerySet[Ticket]:
         queryset = super().get_queryset()
         if self.action in ("list", "retrieve"):
-            queryset = queryset.select_related("customer", "touchpoint", "team", "assignee")
+            queryset = with_summary(queryset)
         if self.action == "retrieve":
             queryset = self._with_conversation(queryset)
         return queryset
@@ -70,13 +109,13 @@ class TicketViewSet(
                      .order_by("created_at", "id")),
             Prefetch("events", queryset=TicketEvent.objects.select_related("actor")
                      .order_by("created_at", "id")),
+            Prefetch("links_out", queryset=TicketLink.objects.select_related("to_ticket")),
+            Prefetch("links_in", queryset=TicketLink.objects.select_related("from_ticket")),
         )
 
     def _detail(self, ticket: Ticket, *, status_code: int = status.HTTP_200_OK) -> Response:
         """Answer with the ticket as it is now, fetched afresh with everything the detail shows."""
-        fresh = self._with_conversation(
-            Ticket.objects.select_related("customer", "touchpoint", "team", "assignee")
-        ).get(pk=ticket.pk)
+        fresh = self._with_conversation(with_summary(Ticket.objects.all())).get(pk=ticket.pk)
         return Response(TicketDetailSerializer(fresh, context=self.get_serializer_context()).data,
                         status=status_code)
 
@@ -132,3 +171,97 @@ class TicketViewSet(
         ticket = self.get_object()
         data = self.validated_input(TicketAssignSerializer)
         return self._detail(ticket_assign(ticket=ticket, assignee=data["assignee"], actor=request.user))
+
+    @extend_schema(
+        request=TicketPrioritySerializer,
+        responses={200: TicketDetailSerializer, **error_responses(400, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def priority(self, request: Request, pk: str | None = None) -> Response:
+        """Change the priority; the SLA due times follow the new priority's targets."""
+        ticket = self.get_object()
+        data = self.validated_input(TicketPrioritySerializer)
+        return self._detail(ticket_set_priority(ticket=ticket, priority=data["priority"], actor=request.user))
+
+    @extend_schema(
+        request=TicketClassifySerializer,
+        responses={200: TicketDetailSerializer, **error_responses(400, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def classify(self, request: Request, pk: str | None = None) -> Response:
+        """Set category, resolution code, tags and custom fields together: all of them, or (on any error)
+        none. What is left out keeps its current value."""
+        ticket = self.get_object()
+        data = self.validated_input(TicketClassifySerializer)
+        changes: dict[str, Any] = {
+            "category": data.get("category", ticket.category),
+            "resolution_code": data.get("resolution_code", ticket.resolution_code),
+            "tags": data["tags"] if "tags" in data else list(ticket.tags.values_list("name", flat=True)),
+            "custom_fields": data.get("custom_fields"),
+        }
+        return self._detail(ticket_classify(ticket=ticket, actor=request.user, **changes))
+
+    @extend_schema(
+        request=TicketMergeSerializer,
+        responses={200: TicketDetailSerializer, **error_responses(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        """Merge this ticket, a duplicate, into `into`: its messages move there and it is closed (without
+        being scored). Answers with the kept ticket."""
+        duplicate = self.get_object()
+        data = self.validated_input(TicketMergeSerializer)
+        return self._detail(ticket_merge(duplicate=duplicate, into=data["into"], actor=request.user))
+
+    @extend_schema(
+        request=TicketLinkInputSerializer,
+        responses={201: TicketLinkSerializer, **error_responses(400, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def links(self, request: Request, pk: str | None = None) -> Response:
+        """Link this ticket and `other` as related. Linking a pair that is linked already (either way)
+        answers with that link."""
+        ticket = self.get_object()
+        data = self.validated_input(TicketLinkInputSerializer)
+        link = ticket_link(ticket=ticket, other=data["other"], actor=request.user)
+        out = link.from_ticket_id == ticket.pk
+        row = {"id": link.pk, "kind": link.kind, "direction": "out" if out else "in",
+               "ticket": link.to_ticket if out else link.from_ticket, "created_at": link.created_at}
+        return Response(TicketLinkSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("other", OpenApiTypes.INT, OpenApiParameter.PATH,
+                                     description="The linked ticket's id.")],
+        request=None,
+        responses={204: None, **error_responses(404)},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"links/(?P<other>[0-9]{1,18})")
+    def unlink(self, request: Request, pk: str | None = None, other: str | None = None) -> Response:
+        """Remove the related link between this ticket and `other`; a 404 if they are not related. The
+        link a merge made stays."""
+        ticket = self.get_object()
+        other_ticket = get_object_or_404(Ticket, pk=int(other or 0))
+        if not ticket_unlink(ticket=ticket, other=other_ticket, actor=request.user):
+            return Response({"detail": f"Ticket #{ticket.pk} is not linked to #{other_ticket.pk}."},
+                            status=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=TicketBulkSerializer,
+        responses={200: BulkResultSerializer, **error_responses(400)},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        """Give many tickets the same assignee, priority and/or status in one transaction.
+
+        Each ticket goes through the same rules as a single change; one the rules refuse is left exactly
+        as it was and reported in `failed` with the reason, the others are changed. 200 either way.
+        """
+        data = self.validated_input(TicketBulkSerializer)
+        result = tickets_bulk_update(
+            ticket_ids=data["tickets"], actor=request.user, status=data.get("status"),
+            priority=data.get("priority"), assignee=data.get("assignee"),
+            unassign="assignee" in data and data["assignee"] is None,
+        )
+        body = {"changed": result.changed, "failed": [{"id": i, "reason": why} for i, why in result.failed]}
+        return Response(BulkResultSerializer(body).data)
