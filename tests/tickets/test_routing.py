@@ -189,3 +189,49 @@ def test_routing_does_not_count_as_the_first_touch(touchpoint, team, desk):
     ticket = make_ticket(touchpoint=touchpoint, at=T0)
 
     assert ticket.assignee is not None and ticket.first_touched_at is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_tickets_created_at_once_go_to_different_agents(touchpoint, team, desk):
+    import threading
+
+    from django.db import connection, transaction
+
+    TeamRouting.objects.create(team=team, mode=AssignmentMode.ROUND_ROBIN)
+    created_first = threading.Event()
+    may_commit = threading.Event()
+    picks: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                picks["first"] = make_ticket(touchpoint=touchpoint, at=T0).assignee
+                created_first.set()
+                may_commit.wait(10)  # hold the transaction (and its locks) open
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            picks["second"] = make_ticket(touchpoint=touchpoint, at=T0).assignee
+        finally:
+            connection.close()
+
+    # given a first create that has picked an agent but not committed yet
+    one = threading.Thread(target=first)
+    one.start()
+    assert created_first.wait(10)
+
+    # when a second create for the same team starts, it waits for the first to commit
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)
+    assert two.is_alive(), "the second create did not wait for the team's routing lock"
+    may_commit.set()
+    one.join(10)
+    two.join(10)
+
+    # then the two tickets went to two different agents
+    assert picks["first"] != picks["second"]
+    assert {picks["first"], picks["second"]} <= set(desk)
