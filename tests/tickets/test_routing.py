@@ -235,3 +235,25 @@ def test_two_tickets_created_at_once_go_to_different_agents(touchpoint, team, de
     # then the two tickets went to two different agents
     assert picks["first"] != picks["second"]
     assert {picks["first"], picks["second"]} <= set(desk)
+
+
+def test_an_explicit_assignee_must_work_tickets(touchpoint):
+    with pytest.raises(DomainError, match="does not work tickets"):
+        make_ticket(touchpoint=touchpoint, assignee=UserFactory(username="outsider"), at=T0)
+
+
+def test_moving_a_ticket_to_another_team_chooses_that_teams_policy(touchpoint, team, other_team, manager):
+    from tickets.models import BusinessCalendar
+    from tickets.services import ticket_assign
+
+    calendar = BusinessCalendar.objects.create(name="24x7", around_the_clock=True)
+    billing = SlaPolicy.objects.create(name="billing", priority=Priority.NORMAL, team=other_team, calendar=calendar,
+                                       first_response_minutes=30, next_response_minutes=30, resolution_minutes=240)
+    ticket = make_ticket(touchpoint=touchpoint, at=T0)
+    assert ticket.sla_policy is None
+
+    ticket_assign(ticket=ticket, assignee=None, team=other_team, actor=manager, at=T0 + dt.timedelta(minutes=5))
+
+    ticket.refresh_from_db()
+    assert ticket.sla_policy == billing
+    assert ticket.resolution_due_at == T0 + dt.timedelta(hours=4)

@@ -175,7 +175,7 @@ def ticket_reply(
             fields.append("status")
             _event(ticket, EventKind.STATUS, author, at, old=Status.NEW, new=Status.OPEN)
     ticket.save(update_fields=fields)
-    sla_refresh_locked(ticket, at=at)
+    sla_refresh_locked(ticket=ticket, at=at)
     return message
 
 
@@ -197,7 +197,7 @@ def ticket_add_customer_message(
         _apply_status(ticket, Status.OPEN, actor=None, at=at)  # recomputes the SLA
     else:
         ticket.save(update_fields=["updated_at"])
-        sla_refresh_locked(ticket, at=at)  # a customer message may start the next-response clock
+        sla_refresh_locked(ticket=ticket, at=at)  # a customer message may start the next-response clock
     return message
 
 
@@ -259,7 +259,7 @@ def _apply_status(ticket: Ticket, new: str, *, actor: AbstractBaseUser | None,
             _signal(ticket, SignalKind.FCR_REVOKED, ticket.first_resolved_at)
     ticket.save(update_fields=fields)
     _event(ticket, EventKind.STATUS, actor, at, old=old, new=new)
-    sla_refresh_locked(ticket, at=at)
+    sla_refresh_locked(ticket=ticket, at=at)
     return ticket
 
 
@@ -309,5 +309,5 @@ def ticket_assign(
     _event(ticket, EventKind.ASSIGNED, actor, at, old=old,
            new={"assignee_id": ticket.assignee_id, "team_id": ticket.team_id})
     if team_changed:  # a policy may be narrowed to a team: the new team may have another one
-        sla_refresh_locked(ticket, at=at, reselect_policy=True)
+        sla_refresh_locked(ticket=ticket, at=at, reselect_policy=True)
     return ticket

@@ -36,7 +36,7 @@ class RoutingDecision:
     @property
     def decided(self) -> bool:
         """Whether routing did more than the default: a rule, an override, or an agent picked."""
-        return self.rule is not None or self.data.get("override") or self.assignee is not None
+        return bool(self.rule is not None or self.data.get("override") or self.assignee is not None)
 
 
 def _keywords(rule: RoutingRule) -> list[str]:

@@ -108,7 +108,7 @@ def sla_initial_due_times(*, policy: SlaPolicy | None, priority: str,
             cal.add_business_minutes(created_at, targets.resolution_minutes))
 
 
-def sla_refresh_locked(ticket: Ticket, *, at: dt.datetime, reselect_policy: bool = False,
+def sla_refresh_locked(*, ticket: Ticket, at: dt.datetime, reselect_policy: bool = False,
                        calendars: dict[int, Calendar] | None = None) -> SlaState:
     """Recompute and store the ticket's due times and SLA status; the caller holds the row lock.
 
@@ -146,7 +146,7 @@ def ticket_sla_refresh(*, ticket_id: int, at: dt.datetime | None = None, reselec
               .filter(pk=ticket_id).first())
     if ticket is None:
         return None
-    return sla_refresh_locked(ticket, at=at or timezone.now(), reselect_policy=reselect_policy,
+    return sla_refresh_locked(ticket=ticket, at=at or timezone.now(), reselect_policy=reselect_policy,
                               calendars=calendars)
 
 
@@ -156,4 +156,4 @@ def ticket_refresh_sla(*, ticket: Ticket, at: dt.datetime | None = None) -> SlaS
     recompute the due times. Refreshes the caller's ticket in place under its row lock (a no-op wait
     when the caller holds it already)."""
     ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update(of=("self",)))
-    return sla_refresh_locked(ticket, at=at or timezone.now(), reselect_policy=True)
+    return sla_refresh_locked(ticket=ticket, at=at or timezone.now(), reselect_policy=True)
