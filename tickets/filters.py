@@ -79,12 +79,14 @@ class TicketFilterSet(django_filters.FilterSet):
     )
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
-    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), null_label="No team",
+                                            help_text="A team's id, or null for tickets without a team.")
     assignee = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", help_text="true: only tickets nobody has."
     )
-    touchpoint = django_filters.ModelChoiceFilter(queryset=Touchpoint.objects.all())
+    touchpoint = django_filters.ModelChoiceFilter(queryset=Touchpoint.objects.all(), null_label="No touchpoint",
+                                                  help_text="A touchpoint's id, or null for none.")
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all())
     tag = django_filters.ModelChoiceFilter(
         field_name="tags", queryset=Tag.objects.all(), to_field_name="name", help_text="A tag's name."
@@ -97,6 +99,12 @@ class TicketFilterSet(django_filters.FilterSet):
                                     help_text="First resolved on or after this date.")
     resolved_before = DateToFilter(field_name="first_resolved_at",
                                    help_text="First resolved on or before this date.")
+    responded_after = DateFromFilter(field_name="first_response_at",
+                                     help_text="First answered on or after this date.")
+    responded_before = DateToFilter(field_name="first_response_at",
+                                    help_text="First answered on or before this date.")
+    open_at = django_filters.DateFilter(method="filter_open_at",
+                                        help_text="Open (not resolved or closed) at the end of this day.")
     sla = django_filters.ChoiceFilter(
         choices=[("met", "Resolution SLA met"), ("breached", "Resolution SLA breached")],
         method="filter_sla", help_text="Resolved tickets whose first resolution met or breached its due time.",
@@ -117,7 +125,8 @@ class TicketFilterSet(django_filters.FilterSet):
         fields = [
             "queue", "q", "status", "priority", "channel", "team", "assignee", "unassigned", "touchpoint",
             "category", "tag", "customer", "external_id", "created_after", "created_before",
-            "resolved_after", "resolved_before", "sla", "fcr", "reopened", "updated_since",
+            "resolved_after", "resolved_before", "responded_after", "responded_before", "open_at", "sla",
+            "fcr", "reopened", "updated_since",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -194,6 +203,13 @@ class TicketFilterSet(django_filters.FilterSet):
         if value == "met":
             return resolved.filter(first_resolved_at__lte=F("resolution_due_at"))
         return resolved.filter(first_resolved_at__gt=F("resolution_due_at"))
+
+    def filter_open_at(self, qs: QuerySet[Ticket], name: str, value: dt.date | None) -> QuerySet[Ticket]:
+        if value is None:
+            return qs
+        from tickets.reports import open_at_q
+
+        return qs.filter(open_at_q(_start_of(value + dt.timedelta(days=1))))
 
     def filter_reopened(self, qs: QuerySet[Ticket], name: str, value: bool | None) -> QuerySet[Ticket]:
         if value is None:
