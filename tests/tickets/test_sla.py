@@ -137,8 +137,8 @@ def test_a_late_next_response_breaches_the_ticket(office, touchpoint, agent):
 
     ticket.refresh_from_db()
     assert ticket.sla_status == SlaStatus.BREACHED
-    assert ticket.events.filter(kind=EventKind.SLA).latest("id").data == {"old": SlaStatus.OK,
-                                                                          "new": SlaStatus.BREACHED}
+    assert ticket.events.filter(kind=EventKind.SLA).latest("id").data == {
+        "old": SlaStatus.OK, "new": SlaStatus.BREACHED, "targets": ["next_response"]}
 
 
 def test_the_sla_outcome_counts_business_time_not_calendar_time(office, touchpoint, agent):
@@ -201,8 +201,9 @@ def test_the_status_goes_at_risk_then_breached_and_each_change_is_in_the_history
         statuses.append(state.status)
 
     assert statuses == [SlaStatus.OK, SlaStatus.AT_RISK, SlaStatus.AT_RISK, SlaStatus.BREACHED, SlaStatus.BREACHED]
-    changes = [(e.data["old"], e.data["new"]) for e in ticket.events.filter(kind=EventKind.SLA)]
-    assert changes == [(SlaStatus.OK, SlaStatus.AT_RISK), (SlaStatus.AT_RISK, SlaStatus.BREACHED)]
+    changes = [(e.data["old"], e.data["new"], e.data["targets"]) for e in ticket.events.filter(kind=EventKind.SLA)]
+    assert changes == [(SlaStatus.OK, SlaStatus.AT_RISK, ["first_response"]),
+                       (SlaStatus.AT_RISK, SlaStatus.BREACHED, ["first_response"])]
 
 
 def test_the_queue_wait_ends_at_the_first_touch_by_an_agent_and_is_recorded_once(touchpoint, agent, manager):
@@ -258,3 +259,45 @@ def test_a_priority_change_chooses_the_policy_again_and_moves_the_due_times(offi
     assert ticket.first_response_due_at == athens(2026, 11, 23, 9, 15)  # the clock still starts at creation
     assert ticket.resolution_due_at == athens(2026, 11, 23, 11, 0)
     assert ticket.sla_status == SlaStatus.BREACHED  # 30 minutes without a reply against 15
+
+
+def clock_targets(**kwargs) -> object:
+    from tickets.sla.calendar import Calendar
+    from tickets.sla.clock import Targets
+
+    values = {"first_response_minutes": 60, "next_response_minutes": 60, "resolution_minutes": 120,
+              "at_risk_percent": 80, "calendar": Calendar.always()} | kwargs
+    return Targets(**values)
+
+
+def status_event(at: dt.datetime, old: str, new: str):
+    from tickets.sla.clock import Event
+
+    return Event(at=at, kind=EventKind.STATUS, old=old, new=new)
+
+
+def test_a_reopen_resumes_the_resolution_clock_from_where_it_stood():
+    from tickets.sla.clock import compute
+
+    t0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    events = [status_event(t0 + dt.timedelta(minutes=50), Status.NEW, Status.RESOLVED),
+              status_event(t0 + dt.timedelta(days=2), Status.RESOLVED, Status.OPEN)]
+
+    state = compute(created_at=t0, events=events, targets=clock_targets(), at=t0 + dt.timedelta(days=2, minutes=30))
+
+    assert state.resolution.elapsed == dt.timedelta(minutes=80)  # 50 before, 30 since the reopen
+    assert state.resolution.due_at == t0 + dt.timedelta(days=2, minutes=70)
+    assert state.resolution.running and state.resolution.done_at is None
+
+
+def test_a_target_used_up_exactly_before_a_pause_was_due_at_the_pause():
+    from tickets.sla.clock import compute
+
+    t0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    events = [status_event(t0 + dt.timedelta(minutes=120), Status.NEW, Status.PENDING),
+              status_event(t0 + dt.timedelta(days=1), Status.PENDING, Status.OPEN)]
+
+    state = compute(created_at=t0, events=events, targets=clock_targets(), at=t0 + dt.timedelta(days=1, minutes=1))
+
+    assert state.resolution.due_at == t0 + dt.timedelta(minutes=120)
+    assert state.resolution.breached and state.reasons == ["first_response", "resolution"]

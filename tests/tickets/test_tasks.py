@@ -37,8 +37,8 @@ def test_the_sla_job_marks_at_risk_and_breached_in_batches_and_records_each_chan
     statuses = dict(Ticket.objects.values_list("pk", "sla_status"))
     assert [statuses[t.pk] for t in tickets] == [SlaStatus.BREACHED] * 4 + [SlaStatus.OK]
     changes = tickets[0].events.filter(kind=EventKind.SLA).values_list("data", flat=True)
-    assert list(changes) == [{"old": SlaStatus.OK, "new": SlaStatus.AT_RISK},
-                             {"old": SlaStatus.AT_RISK, "new": SlaStatus.BREACHED}]
+    assert list(changes) == [{"old": SlaStatus.OK, "new": SlaStatus.AT_RISK, "targets": ["first_response"]},
+                             {"old": SlaStatus.AT_RISK, "new": SlaStatus.BREACHED, "targets": ["first_response"]}]
 
 
 def test_running_the_sla_job_twice_changes_nothing_the_second_time():

@@ -130,7 +130,7 @@ def sla_refresh_locked(*, ticket: Ticket, at: dt.datetime, reselect_policy: bool
         ticket.save(update_fields=fields)
     if state.status != old_status and old_status != SlaStatus.NONE:
         TicketEvent.objects.create(ticket=ticket, kind=EventKind.SLA, actor=None, created_at=at,
-                                   data={"old": old_status, "new": state.status})
+                                   data={"old": old_status, "new": state.status, "targets": state.reasons})
     return state
 
 

@@ -85,6 +85,17 @@ class SlaState:
             named.insert(1, ("next_response", self.next_response))
         return named
 
+    @property
+    def reasons(self) -> list[str]:
+        """The targets that make the status what it is: the missed ones, or the ones at risk."""
+        if self.status == SlaStatus.BREACHED:
+            missed = [name for name, target in self.targets if target.breached]
+            return missed + (["next_response"] if self.next_response_missed and "next_response" not in missed
+                             else [])
+        if self.status == SlaStatus.AT_RISK:
+            return [name for name, target in self.targets if target.at_risk]
+        return []
+
 
 def _state(targets: Targets, minutes: int, elapsed: dt.timedelta, due_at: dt.datetime,
            done_at: dt.datetime | None, running: bool) -> TargetState:
@@ -133,7 +144,7 @@ def compute(*, created_at: dt.datetime, events: Iterable[Event], targets: Target
             new = Status(event.new)
             if status in RUNNING and new not in RUNNING and running_since is not None:
                 span = cal.business_time_between(running_since, event.at)
-                if resolution_due is None and banked + span > resolution_target:
+                if resolution_due is None and banked + span >= resolution_target:
                     resolution_due = cal.add_business_minutes(
                         running_since, (resolution_target - banked).total_seconds() / 60)
                 banked += span
