@@ -257,3 +257,10 @@ def test_moving_a_ticket_to_another_team_chooses_that_teams_policy(touchpoint, t
     ticket.refresh_from_db()
     assert ticket.sla_policy == billing
     assert ticket.resolution_due_at == T0 + dt.timedelta(hours=4)
+
+
+def test_a_retired_category_is_refused_at_creation(touchpoint):
+    retired = Category.objects.create(name="Old recall", is_active=False)
+
+    with pytest.raises(DomainError, match="no longer in use"):
+        make_ticket(touchpoint=touchpoint, category=retired, at=T0)

@@ -69,7 +69,7 @@ def ticket_create(
 ) -> Ticket:
     """Log a customer's request. `body` is the customer's first message.
 
-    Routing rules choose the team (and may raise the priority), falling back to the touchpoint's
+    Routing rules choose the team (and may set the priority), falling back to the touchpoint's
     owning team; the team's mode may pick an assignee. An explicit `team` or `assignee` is a manual
     override and skips the rules. The SLA policy is chosen after routing, on the final priority and
     team. `at` backdates imports and demo data.
@@ -87,6 +87,8 @@ def ticket_create(
     duplicate = ConflictError("A ticket with this external_id exists already.", field="external_id")
     if external_id and Ticket.objects.filter(external_id=external_id).exists():
         raise duplicate
+    if category is not None and not category.is_active:
+        raise DomainError("That category is no longer in use.", field="category")
     if assignee is not None and not (assignee.is_active and assignee.has_perm("tickets.change_ticket")):
         raise DomainError("That person does not work tickets.", field="assignee")
     routed = routing_decide(customer=customer, channel=channel, category=category, touchpoint=touchpoint,
