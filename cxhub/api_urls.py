@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from feedback.api import views as feedback
 from journeys.api import views as journeys
+from tickets.api import config_views as service_desk
 from tickets.api import views as tickets
 
 router = DefaultRouter()
@@ -15,6 +16,16 @@ router.register("journeys", journeys.JourneyViewSet, basename="journey")
 router.register("stages", journeys.StageViewSet, basename="stage")
 router.register("touchpoints", journeys.TouchpointViewSet, basename="touchpoint")
 router.register("tickets", tickets.TicketViewSet, basename="ticket")
+router.register("categories", service_desk.CategoryViewSet, basename="category")
+router.register("resolution-codes", service_desk.ResolutionCodeViewSet, basename="resolution-code")
+router.register("tags", service_desk.TagViewSet, basename="tag")
+router.register("custom-fields", service_desk.CustomFieldViewSet, basename="custom-field")
+router.register("business-calendars", service_desk.BusinessCalendarViewSet, basename="business-calendar")
+router.register("sla-policies", service_desk.SlaPolicyViewSet, basename="sla-policy")
+router.register("routing-rules", service_desk.RoutingRuleViewSet, basename="routing-rule")
+router.register("team-routing", service_desk.TeamRoutingViewSet, basename="team-routing")
+router.register("canned-responses", service_desk.CannedResponseViewSet, basename="canned-response")
+router.register("agent-availability", service_desk.AgentAvailabilityViewSet, basename="agent-availability")
 router.register("surveys", feedback.SurveyViewSet, basename="survey")
 router.register("responses", feedback.ResponseViewSet, basename="response")
 urlpatterns = router.urls
