@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from feedback.api import views as feedback
 from journeys.api import views as journeys
 from tickets.api import config_views as service_desk
+from tickets.api import reports as service_reports
 from tickets.api import views as tickets
 
 router = DefaultRouter()
@@ -26,6 +27,7 @@ router.register("routing-rules", service_desk.RoutingRuleViewSet, basename="rout
 router.register("team-routing", service_desk.TeamRoutingViewSet, basename="team-routing")
 router.register("canned-responses", service_desk.CannedResponseViewSet, basename="canned-response")
 router.register("agent-availability", service_desk.AgentAvailabilityViewSet, basename="agent-availability")
+router.register("reports/tickets", service_reports.TicketReportViewSet, basename="ticket-report")
 router.register("surveys", feedback.SurveyViewSet, basename="survey")
 router.register("responses", feedback.ResponseViewSet, basename="response")
 urlpatterns = router.urls
