@@ -30,8 +30,10 @@ from tickets.forms import (
 )
 from tickets.models import Attachment, CannedResponse, CustomField, Ticket
 from tickets.services import productivity
+from tickets.services import sla as sla_services
 
 PAGE_SIZE = 25
+SLA_TARGET_LABELS = {"first_response": "First reply", "next_response": "Next reply", "resolution": "Resolution"}
 ORDERINGS = [
     ("", "Newest first"), ("created_at", "Oldest first"), ("resolution_due_at", "Due soonest"),
     ("-priority", "Most urgent"), ("-updated_at", "Recently changed"),
@@ -91,6 +93,7 @@ def _get(pk: int) -> Ticket:
 
 def _detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None,
             classify_form: ClassifyForm | None = None, status: int = 200) -> HttpResponse:
+    now = timezone.now()
     custom_fields = list(CustomField.objects.filter(is_active=True))
     initial_reply = {}
     canned_id = request.GET.get("canned", "")
@@ -115,7 +118,9 @@ def _detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | Non
         "actions": [(s, STATUS_ACTIONS[s]) for s in Status.values if s in TRANSITIONS[ticket.status]],
         "other_tickets": selectors.customer_recent_tickets(ticket=ticket),
         "experience": customer_experience(customer_id=ticket.customer_id),
-        "now": timezone.now(),
+        "sla": sla_services.ticket_sla_state(ticket=ticket, at=now),
+        "sla_labels": SLA_TARGET_LABELS,
+        "now": now,
     }, status=status)
 
 

@@ -50,3 +50,20 @@ def score_tone(value: float | None) -> str:
 @register.filter
 def get(mapping: dict, key: str) -> object:
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def duration(value: object) -> str:
+    """A timedelta as "2 d 4 h", "3 h 20 min" or "12 min" (its absolute value; callers say late/left)."""
+    import datetime as dt
+
+    if not isinstance(value, dt.timedelta):
+        return "—"
+    minutes = int(abs(value.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"

@@ -174,3 +174,24 @@ def test_the_ticket_page_needs_a_login_and_a_role(client, db):
 
     assert anonymous.status_code == 302
     assert no_role.status_code == 403 and posted.status_code == 403
+
+
+def test_the_page_shows_each_sla_target_and_pauses_while_pending(agent_client, agent):
+    from tickets.models import BusinessCalendar, SlaPolicy
+    from tickets.services import ticket_change_status
+
+    calendar = BusinessCalendar.objects.create(name="Around the clock", around_the_clock=True)
+    SlaPolicy.objects.create(name="Normal", priority="normal", calendar=calendar, first_response_minutes=60,
+                             next_response_minutes=120, resolution_minutes=600)
+    ticket = make_ticket()
+
+    page = agent_client.get(reverse("tickets:detail", args=[ticket.pk]))
+    ticket_change_status(ticket=ticket, status="pending", actor=agent)
+    paused = agent_client.get(reverse("tickets:detail", args=[ticket.pk]))
+
+    html = page.content.decode()
+    assert "Normal" in html and "First reply" in html and "Resolution" in html
+    assert "of business time left" in html
+    assert page.context["sla"].status == "ok"
+    assert paused.context["sla"].paused
+    assert "the resolution clock stops" in paused.content.decode()
