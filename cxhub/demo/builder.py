@@ -48,8 +48,19 @@ from journeys.models import (
 from journeys.rollup import recompute_all
 from journeys.services import rollups_deferred
 from tickets import sla
-from tickets.choices import Priority, Status
-from tickets.models import Ticket
+from tickets.choices import CustomFieldKind, Priority, Status
+from tickets.models import (
+    BusinessCalendar,
+    BusinessHours,
+    CannedResponse,
+    Category,
+    CustomField,
+    Holiday,
+    ResolutionCode,
+    RoutingRule,
+    SlaPolicy,
+    Ticket,
+)
 from tickets.services import (
     ticket_add_customer_message,
     ticket_assign,
@@ -57,6 +68,7 @@ from tickets.services import (
     ticket_create,
     ticket_reply,
     ticket_resolve,
+    ticket_set_resolution_code,
 )
 
 DEMO_PROGRAM = "Customers for life"
@@ -142,6 +154,37 @@ TEAMS: tuple[tuple[str, str], ...] = (
     ("Customer care", "care@example.com"),
     ("Billing", "billing@example.com"),
     ("Digital", "digital@example.com"),
+)
+
+# What each team's tickets are usually about (routing rules and reports group by it).
+TEAM_CATEGORIES: dict[str, str] = {
+    "Showroom": "Sales and offers",
+    "Service centre": "Repair and maintenance",
+    "Customer care": "Delivery and orders",
+    "Billing": "Billing and payment",
+    "Digital": "Account and access",
+}
+RESOLUTION_CODES = ("Fixed", "Explained", "Goodwill gesture", "Refund", "No fault found")
+# Business-hour calendars (Athens time) and the SLA targets per priority, in business minutes:
+# (first response, next response, resolution).
+SLA_TARGETS: dict[str, tuple[int, int, int]] = {
+    Priority.URGENT: (30, 60, 240),
+    Priority.HIGH: (120, 240, 720),
+    Priority.NORMAL: (240, 480, 1440),
+    Priority.LOW: (480, 960, 2880),
+}
+HOLIDAYS = ((12, 25, "Christmas Day"), (12, 26, "Synaxis of the Mother of God"), (1, 1, "New Year's Day"),
+            (1, 6, "Epiphany"), (3, 25, "Independence Day"), (8, 15, "Assumption"), (10, 28, "Ochi Day"))
+CANNED = (
+    ("Thanks for your patience",
+     "Dear {customer_name},\n\nthank you for your patience while we looked into {ticket_number}. "
+     "Here is what we found:\n\n\nKind regards,\n{agent_name}"),
+    ("Asking for details",
+     "Dear {customer_name},\n\nto help you with {ticket_number} we need a little more information: "
+     "\n\nThank you,\n{agent_name}"),
+    ("Solved, please confirm",
+     "Dear {customer_name},\n\nwe believe {ticket_number} is solved. If anything is still not right, "
+     "just reply to this message and we will pick it up again.\n\n{agent_name}"),
 )
 
 USERS: tuple[UserSpec, ...] = (
@@ -482,6 +525,8 @@ class _Builder:
         self.moods: list[float] = []  # each customer's own leaning, added to the touchpoint's quality
         self.journeys_of: list[tuple[int, ...]] = []  # the journeys each customer is on
         self.support_survey: Survey | None = None
+        self.categories: dict[str, Category] = {}
+        self.codes: list[ResolutionCode] = []
 
     def rng(self, phase: str) -> random.Random:
         # A string seed is hashed with SHA-512, so this does not depend on PYTHONHASHSEED.
@@ -504,6 +549,8 @@ class _Builder:
         self._customers()
         self.report.phase("Surveys")
         self._surveys()
+        self.report.phase("Service desk: categories, SLA calendars and policies, routing, canned replies")
+        self._service_desk()
         visits = self._plan_visits()
         answers, tickets = self._plan_outcomes(visits)
         self.report.phase(f"Tickets: {len(tickets)} created, answered and resolved through the services")
@@ -533,6 +580,41 @@ class _Builder:
             user.groups.set([groups[spec.role]])
             user.teams.set([self.teams[name] for name in spec.teams])
             self.users[spec.username] = user
+
+    def _service_desk(self) -> None:
+        for team, name in TEAM_CATEGORIES.items():
+            self.categories[team], _ = Category.objects.get_or_create(name=name)
+        self.codes = [ResolutionCode.objects.get_or_create(name=name)[0] for name in RESOLUTION_CODES]
+        CustomField.objects.get_or_create(key="vehicle_model", defaults={
+            "label": "Vehicle model", "kind": CustomFieldKind.CHOICE,
+            "choices": ["City EV", "Family hybrid", "SUV", "Van"]})
+        office, _ = BusinessCalendar.objects.get_or_create(name="Athens office hours",
+                                                           defaults={"time_zone": "Europe/Athens"})
+        if not office.hours.exists():
+            BusinessHours.objects.bulk_create(
+                BusinessHours(calendar=office, weekday=day, opens=dt.time(9), closes=dt.time(18)) for day in range(5))
+            BusinessHours.objects.create(calendar=office, weekday=5, opens=dt.time(10), closes=dt.time(14))
+        for year in sorted({self.anchor.year - 1, self.anchor.year}):
+            for month, day, name in HOLIDAYS:
+                Holiday.objects.get_or_create(calendar=office, date=dt.date(year, month, day), defaults={"name": name})
+        always, _ = BusinessCalendar.objects.get_or_create(name="Around the clock",
+                                                           defaults={"around_the_clock": True})
+        position = 0
+        for team, calendar in ((self.teams["Customer care"], always), (None, office)):
+            for priority, (first, nxt, resolution) in SLA_TARGETS.items():
+                label = f"{team.name if team else 'Office hours'}: {Priority(priority).label}"
+                SlaPolicy.objects.get_or_create(name=label, defaults={
+                    "position": position, "priority": priority, "team": team, "calendar": calendar,
+                    "first_response_minutes": first, "next_response_minutes": nxt,
+                    "resolution_minutes": resolution})
+                position += 1
+        RoutingRule.objects.get_or_create(name="Invoices and payments go to Billing", defaults={
+            "position": 1, "keywords": "invoice, charged, payment, refund, VAT", "team": self.teams["Billing"]})
+        RoutingRule.objects.get_or_create(name="Breakdowns are urgent", defaults={
+            "position": 2, "keywords": "breakdown, roadside, tow", "team": self.teams["Customer care"],
+            "set_priority": Priority.URGENT})
+        for title, body in CANNED:
+            CannedResponse.objects.get_or_create(title=title, defaults={"body": body})
 
     def _structure(self) -> None:
         program = Program.objects.create(name=DEMO_PROGRAM, purpose=DEMO_PURPOSE, min_sample_size=5)
@@ -697,6 +779,7 @@ class _Builder:
             body=_sentence(rng, language, texts.COMPLAINT if rng.random() < 0.7 else texts.NEUTRAL),
             actor=agent if channel == Channel.PHONE else None, touchpoint=point.touchpoint,
             channel=channel, priority=priority, external_id=f"{TICKET_ID_PREFIX}{n:05d}", at=plan.at,
+            category=self.categories.get(point.spec.team),
         )
         first_due = sla.FIRST_RESPONSE_HOURS[Priority(priority)]
         resolution_due = sla.RESOLUTION_HOURS[Priority(priority)]
@@ -753,6 +836,7 @@ class _Builder:
             t += _hours(rng.uniform(0.05, 1))
         if t >= anchor:
             return None
+        ticket_set_resolution_code(ticket=ticket, code=self.codes[rng.randrange(len(self.codes))], actor=agent, at=t)
         ticket_resolve(ticket=ticket, actor=agent, at=t)
         resolved_at = t
         met = ticket.first_resolved_at is not None and ticket.first_resolved_at <= ticket.resolution_due_at

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import F, Sum
+from django.db.models import Sum
 
 from cxhub.demo import texts
 from cxhub.demo.builder import DEMO_PROGRAM, PASSWORD, URL, DemoOptions
@@ -125,7 +125,8 @@ def test_tickets_go_through_the_whole_workflow(seeded):
 
     assert {Status.CLOSED, Status.OPEN} <= set(tickets.values_list("status", flat=True))
     assert tickets.filter(reopen_count__gt=0).exists()
-    assert tickets.filter(first_resolved_at__gt=F("resolution_due_at")).exists(), "no SLA breach"
+    assert ExperienceSignal.objects.filter(kind="sla_breached").exists(), "no SLA breach"
+    assert ExperienceSignal.objects.filter(kind="sla_met").exists(), "no SLA met"
     assert tickets.filter(first_contact_resolution=True).exists()
     assert TicketMessage.objects.filter(kind=MessageKind.REPLY).exists()
     assert TicketMessage.objects.filter(kind=MessageKind.NOTE).exists()
@@ -225,3 +226,14 @@ def test_it_shows_progress_and_how_to_log_in(seeded):
     assert URL in seeded
     assert PASSWORD in seeded
     assert "manager" in seeded
+
+
+def test_the_service_desk_runs_on_business_hour_policies_and_routing(seeded):
+    from tickets.models import CannedResponse, RoutingRule, SlaPolicy
+
+    tickets = Ticket.objects.all()
+    assert SlaPolicy.objects.count() == 8 and RoutingRule.objects.exists() and CannedResponse.objects.exists()
+    assert not tickets.filter(sla_policy__isnull=True).exists()
+    assert not tickets.filter(category__isnull=True).exists()
+    assert tickets.filter(resolution_code__isnull=False).exists()
+    assert ExperienceSignal.objects.filter(kind="queue_wait").exists()
