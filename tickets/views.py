@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cxhub.exceptions import DomainError
 from cxhub.forms import run_service
 from journeys.choices import Channel
 from journeys.selectors import customer_experience
@@ -28,8 +29,8 @@ from tickets.forms import (
     StatusForm,
     TicketCreateForm,
 )
-from tickets.models import Attachment, CannedResponse, CustomField, Ticket
-from tickets.services import productivity
+from tickets.models import AgentAvailability, Attachment, CannedResponse, CustomField, Ticket
+from tickets.services import productivity, routing
 from tickets.services import sla as sla_services
 
 PAGE_SIZE = 25
@@ -66,6 +67,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "orderings": ORDERINGS,
         "bulk_form": BulkForm(),
         "export_query": params.urlencode(),
+        "available": AgentAvailability.objects.filter(user=request.user, is_available=False).first() is None,
     })
 
 
@@ -272,3 +274,20 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def my_availability(request: HttpRequest) -> HttpResponse:
+    """An agent says whether routing should hand them new tickets."""
+    available = request.POST.get("available") == "1"
+    try:
+        routing.agent_set_availability(agent=request.user, is_available=available)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "You get new tickets from routing again." if available
+                         else "Routing will not hand you new tickets until you are back.")
+    back = request.POST.get("next") or ""
+    return redirect(back if back.startswith("/tickets/") else reverse("tickets:list"))

@@ -135,3 +135,14 @@ def test_lists_filter_on_custom_fields(agent_client, agent, api_client_for):
     assert listed(agent_client, cf_km="lots") == set()
     api = api_client_for(agent).get("/api/v1/tickets/", {"cf_model": "Hybrid"})
     assert [t["subject"] for t in api.json()["results"]] == ["Hybrid"]
+
+
+def test_an_agent_steps_away_and_comes_back(agent_client, agent):
+    from tickets.models import AgentAvailability
+
+    away = agent_client.post(reverse("tickets:availability"), {"available": "0"}, follow=True)
+    assert AgentAvailability.objects.get(user=agent).is_available is False
+    assert "Away: routing skips you" in away.content.decode()
+
+    agent_client.post(reverse("tickets:availability"), {"available": "1"})
+    assert AgentAvailability.objects.get(user=agent).is_available is True
