@@ -19,10 +19,18 @@ class TicketCreateForm(forms.Form):
         .order_by("stage__journey__name", "stage__position", "position"),
         required=False, help_text="Where in the journey the need arose; the outcome is scored there.",
     )
+    category = forms.ModelChoiceField(queryset=None, required=False,  # type: ignore[arg-type]
+                                      help_text="Routing rules may use it to choose the team.")
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
     subject = forms.CharField(max_length=200)
-    body = forms.CharField(label="Customer's message", widget=forms.Textarea)
+    body = forms.CharField(label="Customer's message", widget=forms.Textarea(attrs={"dir": "auto"}))
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from tickets.models import Category
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(is_active=True)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
