@@ -79,17 +79,18 @@ class TicketFilterSet(django_filters.FilterSet):
     )
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
-    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), null_label="No team",
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), null_label="No team", empty_label="Any",
                                             help_text="A team's id, or null for tickets without a team.")
-    assignee = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
+    assignee = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all(), empty_label="Any")
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", help_text="true: only tickets nobody has."
     )
-    touchpoint = django_filters.ModelChoiceFilter(queryset=Touchpoint.objects.all(), null_label="No touchpoint",
+    touchpoint = django_filters.ModelChoiceFilter(queryset=Touchpoint.objects.all(), null_label="No touchpoint", empty_label="Any",
                                                   help_text="A touchpoint's id, or null for none.")
-    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all())
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), empty_label="Any")
     tag = django_filters.ModelChoiceFilter(
-        field_name="tags", queryset=Tag.objects.all(), to_field_name="name", help_text="A tag's name."
+        field_name="tags", queryset=Tag.objects.all(), to_field_name="name", empty_label="Any",
+        help_text="A tag's name."
     )
     customer = IdFilter(field_name="customer")
     external_id = django_filters.CharFilter(help_text="The ticket's id in the CRM (exact).")
