@@ -85,8 +85,9 @@ class TicketFilterSet(django_filters.FilterSet):
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", help_text="true: only tickets nobody has."
     )
-    touchpoint = django_filters.ModelChoiceFilter(queryset=Touchpoint.objects.all(), null_label="No touchpoint", empty_label="Any",
-                                                  help_text="A touchpoint's id, or null for none.")
+    touchpoint = django_filters.ModelChoiceFilter(
+        queryset=Touchpoint.objects.all(), null_label="No touchpoint", empty_label="Any",
+        help_text="A touchpoint's id, or null for none.")
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), empty_label="Any")
     tag = django_filters.ModelChoiceFilter(
         field_name="tags", queryset=Tag.objects.all(), to_field_name="name", empty_label="Any",
