@@ -209,8 +209,8 @@ def test_the_detail_runs_a_constant_number_of_queries(api_client_for, agent, tic
         ticket_reply(ticket=ticket, author=agent, body=f"Update {n}")
     api = api_client_for(agent)
 
-    # as the list, plus messages, events and links both ways
-    with django_assert_max_num_queries(10):
+    # as the list, plus messages, their attachments, events and links both ways
+    with django_assert_max_num_queries(11):
         response = api.get(f"{TICKETS}{ticket.pk}/")
 
     assert len(response.json()["messages"]) == messages + 1

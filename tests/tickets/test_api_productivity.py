@@ -1,16 +1,19 @@
-"""Canned responses and agent availability in the API."""
+"""Canned responses, attachments on replies and agent availability in the API."""
 
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from tests.cxhub.factories import UserFactory, agent_user
 from tests.tickets.factories import make_ticket
 from tickets.models import AgentAvailability, CannedResponse
+from tickets.services.productivity import ticket_reply_with_attachments
 
 pytestmark = pytest.mark.django_db
 
+TICKETS = "/api/v1/tickets/"
 CANNED = "/api/v1/canned-responses/"
 AVAILABILITY = "/api/v1/agent-availability/"
 
@@ -18,6 +21,11 @@ AVAILABILITY = "/api/v1/agent-availability/"
 @pytest.fixture
 def outsider(db):
     return UserFactory(username="dave")
+
+
+@pytest.fixture
+def ticket(customer):
+    return make_ticket(customer=customer)
 
 
 @pytest.fixture
@@ -103,6 +111,72 @@ def test_the_canned_response_list_runs_a_constant_number_of_queries(api_client_f
         response = api.get(f"{CANNED}?page_size=100")
 
     assert response.json()["count"] == size
+
+
+# --- Attachments ---------------------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    return tmp_path
+
+
+def test_a_reply_sent_as_multipart_carries_its_files(api_client_for, agent, ticket, media):
+    response = api_client_for(agent).post(f"{TICKETS}{ticket.pk}/replies/", {
+        "body": "The invoice and a photo.", "internal": "true",
+        "attachments": [SimpleUploadedFile("photo.png", PNG), SimpleUploadedFile("notes.txt", "Ωραία".encode())],
+    }, format="multipart")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["internal"] is True
+    assert [(a["name"], a["content_type"], a["size"]) for a in body["attachments"]] == [
+        ("photo.png", "image/png", len(PNG)), ("notes.txt", "text/plain", len("Ωραία".encode()))]
+    assert body["attachments"][0]["download"] == f"/tickets/{ticket.pk}/attachments/{body['attachments'][0]['id']}/"
+    detail = api_client_for(agent).get(f"{TICKETS}{ticket.pk}/").json()
+    assert [a["name"] for a in detail["messages"][-1]["attachments"]] == ["photo.png", "notes.txt"]
+
+
+@pytest.mark.parametrize("files", [
+    [("run.exe", b"MZ\x90\x00")],
+    [("fake.png", b"not a png at all")],
+    [("empty.txt", b"")],
+    [(f"p{n}.png", PNG) for n in range(6)],
+])
+def test_one_refused_file_refuses_the_whole_reply(api_client_for, agent, ticket, media, files):
+    response = api_client_for(agent).post(f"{TICKETS}{ticket.pk}/replies/", {
+        "body": "See attached.", "attachments": [SimpleUploadedFile(name, content) for name, content in files],
+    }, format="multipart")
+
+    assert response.status_code == 400, response.json()
+    assert "attachments" in response.json()["errors"]
+    assert ticket.messages.count() == 1
+    assert not list(media.rglob("*.*"))
+
+
+def test_attachments_cannot_be_sent_as_json(api_client_for, agent, ticket):
+    response = api_client_for(agent).post(f"{TICKETS}{ticket.pk}/replies/",
+                                          {"body": "Hi", "attachments": ["aGVsbG8="]}, format="json")
+
+    assert response.status_code == 400 and "attachments" in response.json()["errors"]
+    assert ticket.messages.count() == 1
+
+
+@pytest.mark.parametrize("messages", [1, 10])
+def test_the_detail_with_attachments_runs_a_constant_number_of_queries(
+        api_client_for, agent, ticket, media, messages, django_assert_max_num_queries):
+    for n in range(messages):
+        ticket_reply_with_attachments(ticket=ticket, author=agent, body=f"Photo {n}",
+                                      files=[SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.png", PNG)])
+    api = api_client_for(agent)
+
+    with django_assert_max_num_queries(11):
+        response = api.get(f"{TICKETS}{ticket.pk}/")
+
+    assert sum(len(m["attachments"]) for m in response.json()["messages"]) == 2 * messages
 
 
 # --- Agent availability --------------------------------------------------------------------------------

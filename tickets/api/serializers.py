@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,6 +18,7 @@ from journeys.choices import Channel
 from journeys.models import Customer, Touchpoint
 from tickets.choices import LinkKind, MessageKind, Priority, Status
 from tickets.models import (
+    Attachment,
     Category,
     ResolutionCode,
     Ticket,
@@ -25,6 +27,7 @@ from tickets.models import (
 )
 from tickets.services.bulk import BULK_LIMIT
 from tickets.services.classify import MAX_TAGS
+from tickets.services.productivity import MAX_FILES_PER_MESSAGE
 
 # The largest id a client can name: ids are 64-bit, and a larger number must be a 400, not a database error.
 MAX_ID = 2**63 - 1
@@ -101,13 +104,29 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    download = serializers.SerializerMethodField(
+        help_text="Where a signed-in browser downloads the file (the ticket page's download).")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "download"]
+        read_only_fields = fields
+
+    def get_download(self, attachment: Attachment) -> str:
+        return reverse("tickets:attachment", kwargs={"pk": attachment.message.ticket_id,
+                                                     "attachment_id": attachment.pk})
+
+
 class TicketMessageSerializer(serializers.ModelSerializer):
     author = UserSummarySerializer(read_only=True, allow_null=True)
     internal = serializers.SerializerMethodField(help_text="An internal note, never shown to the customer.")
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = TicketMessage
-        fields = ["id", "kind", "internal", "author", "body", "created_at"]
+        fields = ["id", "kind", "internal", "author", "body", "attachments", "created_at"]
         read_only_fields = fields
 
     def get_internal(self, message: TicketMessage) -> bool:
@@ -188,6 +207,11 @@ class TicketCreateSerializer(serializers.Serializer):
 class TicketReplySerializer(serializers.Serializer):
     body = serializers.CharField()
     internal = serializers.BooleanField(default=False, help_text="An internal note instead of a public reply.")
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=MAX_FILES_PER_MESSAGE,
+        help_text=f"Files (multipart/form-data only), at most {MAX_FILES_PER_MESSAGE}: images, PDF, text or CSV, "
+                  "checked by content; one refused file refuses the whole message.",
+    )
 
 
 class TicketStatusSerializer(serializers.Serializer):

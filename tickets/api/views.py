@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,7 +32,7 @@ from tickets.api.serializers import (
     TicketStatusSerializer,
 )
 from tickets.filters import TicketFilterSet
-from tickets.models import Ticket, TicketEvent, TicketLink, TicketMessage
+from tickets.models import Attachment, Ticket, TicketEvent, TicketLink, TicketMessage
 from tickets.services import (
     ticket_assign,
     ticket_change_status,
@@ -40,12 +41,12 @@ from tickets.services import (
     ticket_link,
     ticket_merge,
     ticket_reopen,
-    ticket_reply,
     ticket_resolve,
     ticket_set_priority,
     ticket_unlink,
     tickets_bulk_update,
 )
+from tickets.services.productivity import ticket_reply_with_attachments
 
 CHANGE = ["tickets.view_ticket", "tickets.change_ticket"]
 LINK = [*CHANGE, "tickets.add_ticketlink"]
@@ -106,6 +107,8 @@ class TicketViewSet(
     def _with_conversation(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         return queryset.prefetch_related(
             Prefetch("messages", queryset=TicketMessage.objects.select_related("author")
+                     .prefetch_related(Prefetch("attachments",
+                                                queryset=Attachment.objects.select_related("message")))
                      .order_by("created_at", "id")),
             Prefetch("events", queryset=TicketEvent.objects.select_related("actor")
                      .order_by("created_at", "id")),
@@ -129,15 +132,22 @@ class TicketViewSet(
         return self._detail(ticket, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=TicketReplySerializer,
+        request={"application/json": TicketReplySerializer, "multipart/form-data": TicketReplySerializer},
         responses={201: TicketMessageSerializer, **error_responses(400, 404, 409)},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
     def replies(self, request: Request, pk: str | None = None) -> Response:
-        """A public reply to the customer, or an internal note with `internal: true`."""
+        """A public reply to the customer, or an internal note with `internal: true`; send it as
+        multipart/form-data to attach files (`attachments`, repeated)."""
         ticket = self.get_object()
-        message = ticket_reply(ticket=ticket, author=request.user, **self.validated_input(TicketReplySerializer))
-        return Response(TicketMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        data = self.validated_input(TicketReplySerializer)
+        message = ticket_reply_with_attachments(
+            ticket=ticket, author=request.user, body=data["body"], internal=data["internal"],
+            files=data.get("attachments", []),
+        )
+        fresh = TicketMessage.objects.select_related("author").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.select_related("message"))).get(pk=message.pk)
+        return Response(TicketMessageSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: TicketDetailSerializer, **error_responses(404, 409)})
     @action(detail=True, methods=["post"])
