@@ -50,6 +50,7 @@ class EventKind(models.TextChoices):
     SLA = "sla", "SLA status changed"
     LINKED = "linked", "Linked"
     MERGED = "merged", "Merged"
+    REMINDER = "reminder", "Reminder sent to the customer"
 
 
 class SlaStatus(models.TextChoices):

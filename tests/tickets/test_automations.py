@@ -26,7 +26,7 @@ T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def reminders(ticket) -> int:
-    return ticket.events.filter(kind=EventKind.MESSAGE, data__message_kind="reminder").count()
+    return ticket.events.filter(kind=EventKind.REMINDER).count()
 
 
 def test_it_closes_a_ticket_resolved_longer_ago_than_the_setting_and_no_other(agent, settings):

@@ -19,9 +19,6 @@ from tickets.choices import EventKind, Status
 from tickets.models import Ticket, TicketEvent
 from tickets.services.core import ticket_change_status
 
-# The history entry of a reminder. There is no event kind of its own (adding one is a schema change),
-# so it is a MESSAGE event whose message_kind no clock reads: an automatic e-mail to the customer.
-REMINDER_MESSAGE_KIND = "reminder"
 
 
 def auto_close_candidates(*, at: dt.datetime) -> QuerySet[Ticket]:
@@ -56,8 +53,7 @@ def _pending_since() -> Subquery:
 def pending_reminder_candidates(*, at: dt.datetime) -> QuerySet[Ticket]:
     """Pending tickets waiting longer than PENDING_REMINDER_HOURS with no reminder in this pending period."""
     cutoff = at - dt.timedelta(hours=settings.PENDING_REMINDER_HOURS)
-    reminded = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.MESSAGE,
-                                          data__message_kind=REMINDER_MESSAGE_KIND,
+    reminded = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.REMINDER,
                                           created_at__gte=OuterRef("pending_since"))
     return (Ticket.objects.filter(status=Status.PENDING)
             .annotate(pending_since=_pending_since())
@@ -87,9 +83,8 @@ def ticket_send_pending_reminder(*, ticket_id: int, at: dt.datetime | None = Non
     if ticket is None or not pending_reminder_candidates(at=at).filter(pk=ticket_id).exists():
         return False
     email = ticket.customer.email
-    TicketEvent.objects.create(ticket=ticket, kind=EventKind.MESSAGE, actor=None, created_at=at,
-                               data={"message_kind": REMINDER_MESSAGE_KIND, "automatic": True,
-                                     "sent": bool(email)})
+    TicketEvent.objects.create(ticket=ticket, kind=EventKind.REMINDER, actor=None, created_at=at,
+                               data={"automatic": True, "sent": bool(email)})
     if not email:
         return False  # recorded, so the job does not look at it again this period
     subject, body = _reminder_text(ticket)
