@@ -20,7 +20,6 @@ from tickets.models import Ticket, TicketEvent
 from tickets.services.core import ticket_change_status
 
 
-
 def auto_close_candidates(*, at: dt.datetime) -> QuerySet[Ticket]:
     """Resolved tickets whose resolution is older than TICKET_AUTO_CLOSE_DAYS, oldest first."""
     cutoff = at - dt.timedelta(days=settings.TICKET_AUTO_CLOSE_DAYS)
