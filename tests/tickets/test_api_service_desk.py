@@ -9,7 +9,16 @@ from tests.cxhub.factories import UserFactory
 from tests.journeys.factories import CustomerFactory
 from tests.tickets.factories import make_ticket
 from tickets.choices import CustomFieldKind, EventKind, LinkKind, Priority, SlaStatus, Status
-from tickets.models import Category, CustomField, ResolutionCode, Tag, Ticket, TicketEvent, TicketLink
+from tickets.models import (
+    Category,
+    CustomField,
+    ResolutionCode,
+    RoutingRule,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
 from tickets.services import (
     ticket_assign,
     ticket_change_status,
@@ -110,6 +119,57 @@ def test_the_list_with_tags_and_classification_runs_a_constant_number_of_queries
 
     assert len(response.json()["results"]) == size
     assert all("common" in row["tags"] for row in response.json()["results"])
+
+
+# --- Creating with routing ----------------------------------------------------------------------------
+
+
+def test_a_new_tickets_category_can_route_it(api_client_for, agent, customer, other_team, billing):
+    RoutingRule.objects.create(name="Billing questions", team=other_team, category=billing, set_priority="high")
+
+    response = post(api_client_for(agent), TICKETS, {"customer": customer.pk, "subject": "Invoice",
+                                                     "body": "Charged twice.", "category": billing.pk})
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["category"]["id"], body["team"]["id"], body["priority"]) == (billing.pk, other_team.pk, "high")
+    routed = next(e for e in body["events"] if e["kind"] == EventKind.ROUTED)
+    assert routed["data"]["rule"] == "Billing questions" and routed["data"]["override"] is False
+
+
+def test_a_team_or_assignee_given_at_creation_overrides_the_rules(api_client_for, agent, other_agent, customer,
+                                                                 team, other_team, billing):
+    RoutingRule.objects.create(name="Billing questions", team=other_team, category=billing)
+    api = api_client_for(agent)
+
+    to_team = post(api, TICKETS, {"customer": customer.pk, "subject": "Invoice", "body": "Twice.",
+                                  "category": billing.pk, "team": team.pk})
+    to_person = post(api, TICKETS, {"customer": customer.pk, "subject": "Invoice", "body": "Again.",
+                                    "category": billing.pk, "assignee": other_agent.pk})
+
+    assert to_team.status_code == 201 and to_team.json()["team"]["id"] == team.pk
+    assert to_person.status_code == 201 and to_person.json()["assignee"]["id"] == other_agent.pk
+    for response in (to_team, to_person):
+        routed = next(e for e in response.json()["events"] if e["kind"] == EventKind.ROUTED)
+        assert routed["data"]["override"] is True and routed["actor"]["id"] == agent.pk
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"category": "retired"}, "category"), ({"category": 999999}, "category"), ({"team": 999999}, "team"),
+    ({"assignee": "outsider"}, "assignee"), ({"assignee": "abc"}, "assignee"),
+])
+def test_a_routing_choice_at_creation_that_cannot_be_used_is_a_400(api_client_for, agent, customer, outsider,
+                                                                   billing, change, field):
+    Category.objects.filter(pk=billing.pk).update(is_active=False)
+    values = {"retired": billing.pk, "outsider": outsider.pk}
+    body = {"customer": customer.pk, "subject": "S", "body": "B"} | {
+        key: values.get(value, value) for key, value in change.items()}
+
+    response = post(api_client_for(agent), TICKETS, body)
+
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["errors"]
+    assert not Ticket.objects.exists()
 
 
 # --- Priority ------------------------------------------------------------------------------------------

@@ -190,18 +190,44 @@ class TicketDetailSerializer(TicketSerializer):
 # --- Inputs ------------------------------------------------------------------------------------------
 
 
+def assignable_users() -> QuerySet[AbstractBaseUser]:
+    """Active people who may work tickets: those with the permission to change them."""
+    can_work = (
+        Q(groups__permissions__codename="change_ticket",
+          groups__permissions__content_type__app_label="tickets")
+        | Q(user_permissions__codename="change_ticket",
+            user_permissions__content_type__app_label="tickets")
+        | Q(is_superuser=True)
+    )
+    return get_user_model().objects.filter(can_work, is_active=True).distinct()
+
+
 class TicketCreateSerializer(serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField(help_text="The customer's first message.")
     touchpoint = serializers.PrimaryKeyRelatedField(
         queryset=Touchpoint.objects.all(), required=False, allow_null=True,
-        help_text="Where in the journey the need arose; the team defaults to its owning team.",
+        help_text="Where in the journey the need arose; without a matching routing rule the ticket goes to "
+                  "its owning team.",
     )
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True,
                                         help_text="The ticket's id in the CRM; unique when given.")
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), required=False, allow_null=True,
+        help_text="What it is about (an active category); routing rules may use it.",
+    )
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True,
+        help_text="A manual override: the ticket goes to this team and the routing rules are skipped.",
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=assignable_users(), required=False, allow_null=True,
+        error_messages={"does_not_exist": "No one who may work tickets has id {pk_value}."},
+        help_text="A manual override: the ticket goes to this person and the routing rules are skipped.",
+    )
 
 
 class TicketReplySerializer(serializers.Serializer):
@@ -216,18 +242,6 @@ class TicketReplySerializer(serializers.Serializer):
 
 class TicketStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
-
-
-def assignable_users() -> QuerySet[AbstractBaseUser]:
-    """Active people who may work tickets: those with the permission to change them."""
-    can_work = (
-        Q(groups__permissions__codename="change_ticket",
-          groups__permissions__content_type__app_label="tickets")
-        | Q(user_permissions__codename="change_ticket",
-            user_permissions__content_type__app_label="tickets")
-        | Q(is_superuser=True)
-    )
-    return get_user_model().objects.filter(can_work, is_active=True).distinct()
 
 
 class TicketAssignSerializer(serializers.Serializer):
