@@ -381,3 +381,14 @@ def test_a_manager_sets_a_teams_routing_mode_by_team_id(api_client_for, manager,
     assert unknown.status_code == 400 and "mode" in unknown.json()["errors"]
     assert api.get(f"{API}team-routing/{other_team.pk}/").status_code == 404
     assert TeamRouting.objects.get().mode == "least_open"
+
+
+@pytest.mark.parametrize("query, field", [
+    ("sla-policies/?team=abc", "team"), ("sla-policies/?priority=soon", "priority"),
+    ("routing-rules/?team=999999", "team"),
+])
+def test_a_configuration_filter_it_cannot_understand_is_a_400(api_client_for, manager, query, field):
+    response = api_client_for(manager).get(f"{API}{query}")
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]

@@ -65,8 +65,6 @@ def with_summary(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         "(streamed, for people signed in to the app); the API itself answers JSON only."
     )),
 )
-
-
 class TicketViewSet(
     ApiViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
