@@ -19,3 +19,9 @@ class ConflictError(DomainError):
     """The change clashes with the current state (e.g. an invalid status transition)."""
 
     status_code = 409
+
+
+class ForbiddenError(DomainError):
+    """The caller may not make this change (a rule about who, not about the data)."""
+
+    status_code = 403

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
+from cxhub.exceptions import DomainError
 from tickets.models import (
     AgentAvailability,
     BusinessCalendar,
@@ -19,6 +21,7 @@ from tickets.models import (
     TicketEvent,
     TicketMessage,
 )
+from tickets.services.classify import clean_tag_names
 
 
 class MessageInline(admin.TabularInline):
@@ -55,8 +58,31 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [MessageInline, EventInline]
 
 
-@admin.register(Tag, Category, ResolutionCode)
+@admin.register(Category, ResolutionCode)
 class LabelAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name"]
+
+    def clean_name(self) -> str:
+        try:
+            names = clean_tag_names([self.cleaned_data["name"]])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+        if not names:
+            raise forms.ValidationError("A tag needs a name.")
+        return names[0]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """Tags are kept in the same tidy form agents' pages and the API produce (lower case, trimmed)."""
+
+    form = TagForm
     search_fields = ["name"]
 
 

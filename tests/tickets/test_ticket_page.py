@@ -195,3 +195,14 @@ def test_the_page_shows_each_sla_target_and_pauses_while_pending(agent_client, a
     assert page.context["sla"].status == "ok"
     assert paused.context["sla"].paused
     assert "the resolution clock stops" in paused.content.decode()
+
+
+def test_a_canned_response_with_other_braces_still_fills_the_known_placeholders(agent, customer):
+    from tickets.services.productivity import canned_render
+
+    ticket = make_ticket(customer=customer)
+    canned = CannedResponse(title="Code", body="Hi {customer_name}: use {} or {0} or {x:>5}, see {ticket_number}")
+
+    text = canned_render(canned=canned, ticket=ticket, agent=agent)
+
+    assert text == f"Hi {customer.name}: use {{}} or {{0}} or {{x:>5}}, see #{ticket.pk}"

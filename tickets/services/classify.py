@@ -183,15 +183,19 @@ def ticket_classify(
     actor: AbstractBaseUser | None,
     category: Category | None,
     resolution_code: ResolutionCode | None,
-    tags: Iterable[str],
+    tags: Iterable[str] | None,
     custom_fields: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> Ticket:
-    """Set category, resolution code, tags and custom fields together: all of them or none."""
+    """Set category, resolution code, tags and custom fields together: all of them or none.
+
+    `tags=None` leaves the tags as they are (an empty list removes them all).
+    """
     at = at or timezone.now()
     ticket_set_category(ticket=ticket, category=category, actor=actor, at=at)
     ticket_set_resolution_code(ticket=ticket, code=resolution_code, actor=actor, at=at)
-    ticket_set_tags(ticket=ticket, names=tags, actor=actor, at=at)
+    if tags is not None:
+        ticket_set_tags(ticket=ticket, names=tags, actor=actor, at=at)
     if custom_fields:
         ticket_set_custom_fields(ticket=ticket, values=custom_fields, actor=actor, at=at)
     return ticket

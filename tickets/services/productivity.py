@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import string
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,25 +41,20 @@ ALLOWED_TYPES: dict[str, FileType] = {
 }
 
 
-class _KeepUnknown(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 def canned_render(*, canned: CannedResponse, ticket: Ticket, agent: AbstractBaseUser) -> str:
     """The canned text with {customer_name}, {ticket_number} and {agent_name} filled in.
 
-    Anything else in braces is left exactly as written (a reply may legitimately contain braces).
+    Only those three are replaced; any other braces are left exactly as written.
     """
-    values = _KeepUnknown(
-        customer_name=ticket.customer.name,
-        ticket_number=f"#{ticket.pk}",
-        agent_name=agent.get_full_name() or agent.get_username(),
-    )
-    try:
-        return string.Formatter().vformat(canned.body, (), values)
-    except (ValueError, IndexError, AttributeError, KeyError):
-        return canned.body  # stray braces or a format spec: show the text as it was written
+    values = {
+        "customer_name": ticket.customer.name,
+        "ticket_number": f"#{ticket.pk}",
+        "agent_name": agent.get_full_name() or agent.get_username(),
+    }
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], canned.body)
 
 
 def _check_file(upload: UploadedFile) -> FileType:

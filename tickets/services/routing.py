@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 
-from cxhub.exceptions import DomainError
+from cxhub.exceptions import DomainError, ForbiddenError
 from cxhub.models import Team
 from journeys.models import Customer, Touchpoint
 from tickets.choices import OPEN_STATUSES, AssignmentMode
@@ -156,7 +156,7 @@ def routing_decide(
 def check_can_set_availability(*, actor: AbstractBaseUser, agent: AbstractBaseUser) -> None:
     """Agents set their own availability; setting someone else's needs the change permission."""
     if actor.pk != agent.pk and not actor.has_perm("tickets.change_agentavailability"):
-        raise DomainError("You may only change your own availability.", field="agent", code="forbidden")
+        raise ForbiddenError("You may only change your own availability.", field="agent", code="forbidden")
 
 
 @transaction.atomic
