@@ -27,3 +27,38 @@ DEFAULT_QUESTIONS: dict[str, str] = {
     SurveyKind.CSAT: "How satisfied were you with your experience?",
     SurveyKind.CES: "It was easy to get what I needed.",
 }
+
+
+class Audience(models.TextChoices):
+    CUSTOMERS = "customers", "Customers"
+    STAFF = "staff", "Staff (employee pulse)"
+
+
+class QuestionKind(models.TextChoices):
+    RATING = "rating", "Rating"
+    SINGLE = "single", "Single choice"
+    MULTIPLE = "multiple", "Multiple choice"
+    TEXT = "text", "Free text"
+
+
+class InvitationTrigger(models.TextChoices):
+    TICKET_RESOLVED = "ticket_resolved", "Ticket resolved"
+    TOUCHPOINT_EVENT = "touchpoint_event", "Touchpoint event"
+    BATCH = "batch", "Batch to a segment"
+    MANUAL = "manual", "Manual"
+
+
+class InvitationStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    SENT = "sent", "Sent"
+    ANSWERED = "answered", "Answered"
+    EXPIRED = "expired", "Expired"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed to send"
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEUTRAL = "neutral", "Neutral"
+    NEGATIVE = "negative", "Negative"
+    UNKNOWN = "unknown", "Unknown"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cxhub.exceptions import DomainError
 from feedback.choices import DEFAULT_QUESTIONS, SCALES, SIGNAL_KINDS, SurveyKind
-from feedback.models import Response, Survey
+from feedback.models import Response, Survey, SurveyVersion
 from journeys.choices import Language
 from journeys.models import Customer, Touchpoint
 from journeys.scoring import FORMULA_VERSION
@@ -21,17 +21,28 @@ SIGNAL_SOURCE = "response"
 ANSWER_CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
+def metric_question(*, kind: str, text: str) -> dict[str, object]:
+    """The primary question of a survey of this kind, in the definition format of SurveyVersion."""
+    low, high = SCALES[kind]
+    return {"key": kind, "kind": "rating", "primary": True, "required": True, "text": {"en": text},
+            "scale_min": low, "scale_max": high, "choices": []}
+
+
+@transaction.atomic
 def survey_create(
     *, name: str, kind: str, touchpoint: Touchpoint | None = None, question: str = ""
 ) -> Survey:
-    """A survey of a standard kind, with that kind's scale and default question."""
+    """A survey of a standard kind, with that kind's scale and default question, as version 1."""
     if kind not in SurveyKind.values:
         raise DomainError(f"Unknown survey kind {kind!r}.", field="kind")
     low, high = SCALES[kind]
-    return Survey.objects.create(
-        name=name.strip(), kind=kind, touchpoint=touchpoint,
-        question=question.strip() or DEFAULT_QUESTIONS[kind], scale_min=low, scale_max=high,
+    text = question.strip() or DEFAULT_QUESTIONS[kind]
+    survey = Survey.objects.create(
+        name=name.strip(), kind=kind, touchpoint=touchpoint, question=text, scale_min=low, scale_max=high,
     )
+    SurveyVersion.objects.create(survey=survey, number=1, definition={
+        "title": {"en": survey.name}, "intro": {}, "questions": [metric_question(kind=kind, text=text)]})
+    return survey
 
 
 @transaction.atomic
@@ -45,6 +56,7 @@ def response_submit(
     ticket: Ticket | None = None,
     language: str | None = None,
     answered_at: dt.datetime | None = None,
+    answers: dict[str, object] | None = None,
 ) -> Response:
     """Store an answer and record its experience signal on the touchpoint, once.
 
@@ -77,7 +89,8 @@ def response_submit(
         survey=survey, customer=customer, touchpoint=touchpoint, ticket=ticket, score=score,
         comment=(comment or "").strip(), language=language, scale_min=survey.scale_min,
         scale_max=survey.scale_max, survey_version=survey.version,
-        formula_version=FORMULA_VERSION, answered_at=answered_at,
+        version=SurveyVersion.objects.filter(survey=survey, number=survey.version).first(),
+        answers=answers or {}, formula_version=FORMULA_VERSION, answered_at=answered_at,
     )
     signal_record(
         touchpoint=touchpoint, kind=SIGNAL_KINDS[survey.kind], source=SIGNAL_SOURCE,
