@@ -43,7 +43,8 @@ def test_the_docs_render_from_our_own_static_files(client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "cdn" not in html.lower()
+    # nothing loaded from another host (a CDN); a random token on the page may contain any letters
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
     scripts = re.findall(r'src="([^"]+\.js)"', html)
     assert scripts, "the page loads Swagger UI from somewhere"
     for src in scripts:
