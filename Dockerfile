@@ -18,7 +18,7 @@ RUN pip install -r requirements.txt
 # mounted there starts with this ownership.
 RUN groupadd --system cxhub \
     && useradd --system --gid cxhub --home-dir /app --no-create-home --shell /usr/sbin/nologin cxhub \
-    && mkdir -p /var/lib/cxhub/beat \
+    && mkdir -p /var/lib/cxhub/beat /var/lib/cxhub/media \
     && chown -R cxhub:cxhub /var/lib/cxhub
 
 COPY . .

@@ -161,3 +161,12 @@ def test_it_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
     assert "secrets.token_urlsafe" in result.stderr  # it says how to make one
+
+
+def test_it_keeps_attachments_on_a_volume_shared_by_web_and_worker(config: dict[str, Any]) -> None:
+    for name in ("web", "worker"):
+        service = config["services"][name]
+        assert service["environment"]["MEDIA_ROOT"] == "/var/lib/cxhub/media"
+        assert any(str(v).startswith("media:") or (isinstance(v, dict) and v.get("source") == "media")
+                   for v in service["volumes"]), name
+    assert "media" in config["volumes"]
