@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from cxhub.exceptions import DomainError
 from feedback.choices import DEFAULT_QUESTIONS, SCALES, SIGNAL_KINDS, SurveyKind
+from feedback.loop import frozen_ticket_context, loop_open
 from feedback.models import Response, Survey, SurveyVersion
+from feedback.sentiment import analyse as analyse_sentiment
 from journeys.choices import Language
 from journeys.models import Customer, Touchpoint
 from journeys.scoring import FORMULA_VERSION
@@ -98,9 +100,12 @@ def response_submit(
         context={
             "survey_id": survey.pk, "survey_version": survey.version,
             "scale": [survey.scale_min, survey.scale_max], "formula_version": FORMULA_VERSION,
-            "ticket_id": ticket.pk if ticket else None,
-            "ticket_team_id": ticket.team_id if ticket else None,
-            "ticket_assignee_id": ticket.assignee_id if ticket else None,
+            # ticket, team, assignee, touchpoint and SLA standing as they are now (feedback.loop)
+            **frozen_ticket_context(ticket=ticket, touchpoint=touchpoint, at=answered_at),
         },
     )
+    if response.comment:
+        response.sentiment = analyse_sentiment(response.comment, language=response.language)
+        response.save(update_fields=["sentiment"])
+    loop_open(response=response)  # a low answer opens a follow-up ticket
     return response
