@@ -32,6 +32,7 @@ from tickets.services.sla import (
     sla_refresh_locked,
     ticket_sla_state,
 )
+from tickets.signals import ticket_resolved
 
 SIGNAL_SOURCE = "ticket"
 
@@ -237,11 +238,13 @@ def _apply_status(ticket: Ticket, new: str, *, actor: AbstractBaseUser | None,
             field="status",
         )
     fields = ["status", "updated_at", *_first_touch(ticket, actor, at)]
+    first_resolution = False
     ticket.status = new
     if new == Status.RESOLVED:
         ticket.resolved_at = at
         fields.append("resolved_at")
         if ticket.first_resolved_at is None:
+            first_resolution = True
             ticket.first_resolved_at = at
             fields.append("first_resolved_at")
             fields += _record_first_resolution(ticket, at)
@@ -262,6 +265,8 @@ def _apply_status(ticket: Ticket, new: str, *, actor: AbstractBaseUser | None,
     ticket.save(update_fields=fields)
     _event(ticket, EventKind.STATUS, actor, at, old=old, new=new)
     sla_refresh_locked(ticket=ticket, at=at)
+    if first_resolution:
+        ticket_resolved.send(sender=Ticket, ticket=ticket, at=at)  # e.g. feedback invites a CSAT answer
     return ticket
 
 
