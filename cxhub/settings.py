@@ -186,6 +186,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900,
         "options": {"expires": 900},
     },
+    # Survey invitations whose time has come (a resolved ticket's delay, an event, a batch).
+    "send-due-invitations": {
+        "task": "feedback.tasks.send_due_invitations",
+        "schedule": envint("INVITATION_INTERVAL_SECONDS", 60),
+        "options": {"expires": envint("INVITATION_INTERVAL_SECONDS", 60)},
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------------------------
@@ -199,6 +205,8 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "CX Hub <cxhub@localhost>")
+# The public address customers reach the survey pages at; links in invitation e-mails start with it.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Auth ------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -297,6 +305,12 @@ SLA_BATCH_SIZE = envint("SLA_BATCH_SIZE", 500)
 AUTOMATION_BATCH_SIZE = envint("AUTOMATION_BATCH_SIZE", 200)
 TICKET_AUTO_CLOSE_DAYS = envint("TICKET_AUTO_CLOSE_DAYS", 7)
 PENDING_REMINDER_HOURS = envint("PENDING_REMINDER_HOURS", 48)
+
+# --- Survey invitations ----------------------------------------------------------------------------
+# Invitations sent per sender run: each is one short transaction and one e-mail.
+INVITATION_BATCH_SIZE = envint("INVITATION_BATCH_SIZE", 200)
+# Customers invited per transaction of a segment batch: each costs a customer row lock and a fatigue query.
+INVITE_BATCH_SIZE = envint("INVITE_BATCH_SIZE", 500)
 
 LOGGING = {
     "version": 1,

@@ -6,3 +6,14 @@ from django.apps import AppConfig
 class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = "Feedback: surveys and responses"
+
+    def ready(self) -> None:
+        from feedback.invitations import on_ticket_resolved as invite_after_resolution
+        from feedback.loop import on_ticket_resolved as close_loop
+        from tickets.signals import ticket_resolved
+
+        # tickets never imports feedback: it announces a ticket's first resolution, and we listen.
+        # Its customer is invited to answer a survey (TicketSurveyRule) ...
+        ticket_resolved.connect(invite_after_resolution, dispatch_uid="feedback.invite_after_resolution")
+        # ... and a follow-up ticket's first resolution closes the loop it was opened for.
+        ticket_resolved.connect(close_loop, dispatch_uid="feedback.close_loop_after_resolution")
