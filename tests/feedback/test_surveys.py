@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from cxhub.exceptions import DomainError
 from feedback.choices import SurveyKind
-from feedback.models import SurveyVersion
+from feedback.models import Survey, SurveyVersion
 from feedback.selectors import response_questions
 from feedback.services import response_submit
 from feedback.services_surveys import definition_clean, survey_set_active, survey_start, survey_version_save
@@ -186,3 +188,35 @@ def test_a_closed_survey_takes_no_answers_and_can_reopen(customer, touchpoint):
     survey_set_active(survey=survey, active=True)
 
     assert response_submit(survey=survey, customer=customer, score=5).survey == survey
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_saving_at_once_get_the_next_two_numbers(touchpoint, manager):
+    # given one survey, loaded by two managers
+    survey = make_survey(kind=SurveyKind.NPS, touchpoint=touchpoint)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def save(title: str) -> None:
+        try:
+            barrier.wait()
+            survey_version_save(survey=Survey.objects.get(pk=survey.pk), actor=manager,
+                                definition=nps_definition(title={"en": title}))
+        except BaseException as exc:  # reported below: a thread's exception would otherwise vanish
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when both save different edits at the same moment
+    threads = [threading.Thread(target=save, args=(title,)) for title in ("Morning", "Evening")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then neither fails: the row lock queues them as versions 2 and 3
+    assert errors == []
+    survey.refresh_from_db()
+    assert survey.version == 3
+    assert list(SurveyVersion.objects.filter(survey=survey).values_list("number", flat=True)) == [1, 2, 3]

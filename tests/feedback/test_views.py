@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from feedback.choices import SurveyKind
@@ -11,7 +13,7 @@ from journeys import rollup
 from journeys.models import ExperienceSignal, ScoreComponentDaily
 from tests.cxhub.factories import UserFactory
 from tests.feedback.factories import make_survey
-from tests.journeys.factories import CustomerFactory
+from tests.journeys.factories import CustomerFactory, TouchpointFactory
 from tests.tickets.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -346,3 +348,34 @@ def test_an_answer_page_needs_the_view_permission(client, customer, touchpoint):
     assert client.get(reverse("feedback:response", args=[answer.pk + 1])).status_code == 302
     client.force_login(UserFactory(username="nobody"))
     assert client.get(url).status_code == 403
+
+
+def test_the_survey_list_costs_the_same_queries_for_3_or_30_surveys(manager_client, customer,
+                                                                      django_assert_max_num_queries):
+    def add(n: int) -> None:
+        for _ in range(n):
+            survey = make_survey(kind=SurveyKind.CSAT, touchpoint=TouchpointFactory())
+            response_submit(survey=survey, customer=customer, score=5)
+
+    add(3)
+    with CaptureQueriesContext(connection) as few:
+        manager_client.get(reverse("feedback:surveys"))
+    add(27)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = manager_client.get(reverse("feedback:surveys"))
+    assert len(response.context["surveys"]) == 30
+
+
+def test_the_answer_page_costs_the_same_queries_however_long_the_history(agent_client, customer, touchpoint,
+                                                                         django_assert_max_num_queries):
+    survey = make_survey(kind=SurveyKind.NPS, touchpoint=touchpoint)
+    answer = response_submit(survey=survey, customer=customer, score=9)
+    with CaptureQueriesContext(connection) as few:
+        agent_client.get(reverse("feedback:response", args=[answer.pk]))
+    for n in range(10):
+        response_submit(survey=survey, customer=customer, score=n, touchpoint=TouchpointFactory())
+        make_ticket(customer=customer)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert agent_client.get(reverse("feedback:response", args=[answer.pk])).status_code == 200
