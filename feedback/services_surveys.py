@@ -76,6 +76,7 @@ def _question(raw: Any, *, number: int, kind: str) -> dict[str, Any]:
     prefix = f"questions.{number - 1}"
     if not isinstance(raw, dict):
         raise DomainError(f"{where} is not a question.", field="questions")
+    text = _texts(raw.get("text"), where=where, field=f"{prefix}.text")  # first: a key may be made from it
     key = _key(raw.get("key"), where=where, field=f"{prefix}.key")
     question_kind = raw.get("kind")
     if question_kind not in QuestionKind.values:
@@ -84,8 +85,7 @@ def _question(raw: Any, *, number: int, kind: str) -> dict[str, Any]:
     question: dict[str, Any] = {
         "key": key, "kind": question_kind, "primary": primary,
         "required": bool(raw.get("required", False)),
-        "text": _texts(raw.get("text"), where=where, field=f"{prefix}.text"),
-        "choices": [], "scale_min": None, "scale_max": None,
+        "text": text, "choices": [], "scale_min": None, "scale_max": None,
     }
     if question_kind == QuestionKind.RATING:
         low = _int(raw.get("scale_min"), where=where, field=f"{prefix}.scale_min")
