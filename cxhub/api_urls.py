@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from feedback.api import views as feedback
@@ -30,4 +31,11 @@ router.register("agent-availability", service_desk.AgentAvailabilityViewSet, bas
 router.register("reports/tickets", service_reports.TicketReportViewSet, basename="ticket-report")
 router.register("surveys", feedback.SurveyViewSet, basename="survey")
 router.register("responses", feedback.ResponseViewSet, basename="response")
-urlpatterns = router.urls
+router.register("invitations", feedback.InvitationViewSet, basename="invitation")
+router.register("touchpoint-events", feedback.TouchpointEventViewSet, basename="touchpoint-event")
+router.register("ticket-survey-rules", feedback.TicketSurveyRuleViewSet, basename="ticket-survey-rule")
+urlpatterns = [
+    # One object, not a collection: GET and PATCH at a fixed address.
+    path("feedback-settings/", feedback.FeedbackSettingsView.as_view(), name="feedback-settings"),
+    *router.urls,
+]

@@ -47,11 +47,15 @@ def test_it_lists_and_shows_surveys_with_their_scale(api_client_for, agent, surv
     assert (detail["kind"], detail["scale_min"], detail["scale_max"]) == ("csat", 1, 5)
 
 
-def test_surveys_are_read_only_here(api_client_for, manager, survey):
-    response = api_client_for(manager).post(SURVEYS, {"name": "New", "kind": "nps"}, format="json")
+def test_a_survey_is_neither_edited_in_place_nor_deleted(api_client_for, manager, survey):
+    api = api_client_for(manager)
 
-    assert response.status_code == 405
-    assert Survey.objects.count() == 1
+    patched = api.patch(f"{SURVEYS}{survey.pk}/", {"name": "Renamed", "kind": "nps"}, format="json")
+    deleted = api.delete(f"{SURVEYS}{survey.pk}/")
+
+    assert (patched.status_code, deleted.status_code) == (405, 405)
+    survey.refresh_from_db()
+    assert (survey.name, survey.kind) == ("CSAT survey", "csat")
 
 
 # --- Submitting ----------------------------------------------------------------------------------------
@@ -201,7 +205,7 @@ def test_the_response_list_runs_a_constant_number_of_queries(api_client_for, age
         response_submit(survey=survey, customer=CustomerFactory(), score=4)
     api = api_client_for(agent)
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # auth, count, page, the themes of the page
         listed = api.get(RESPONSES)
     with django_assert_max_num_queries(5):
         surveys = api.get(SURVEYS)
