@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import gettext
+import re
 import secrets
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -254,3 +259,31 @@ def test_a_not_valid_page_follows_the_browsers_language(client):
 
     assert page.status_code == 404
     assert 'dir="rtl"' in page.content.decode()
+
+
+# --- The catalogs ------------------------------------------------------------------------------------
+
+
+def _po_entries(path: Path) -> dict[str, str]:
+    """msgid -> msgstr of a catalog written without line wrapping (makemessages --no-wrap)."""
+    entries: dict[str, str] = {}
+    msgid = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("msgid "):
+            msgid = ast.literal_eval(line[6:])
+        elif line.startswith("msgstr ") and msgid:
+            entries[msgid] = ast.literal_eval(line[7:])
+    return entries
+
+
+@pytest.mark.parametrize("language", ["el", "vi", "fa"])
+def test_every_public_string_is_translated_and_compiled(language):
+    folder = Path(settings.LOCALE_PATHS[0]) / language / "LC_MESSAGES"
+    entries = _po_entries(folder / "django.po")
+    with (folder / "django.mo").open("rb") as compiled:
+        catalog = gettext.GNUTranslations(compiled)
+
+    assert entries and all(entries.values()), "an empty msgstr is an untranslated string"
+    for msgid, msgstr in entries.items():
+        assert re.findall(r"%\(\w+\)s", msgid) == re.findall(r"%\(\w+\)s", msgstr), msgid
+        assert catalog.gettext(msgid) == msgstr, f"{msgid!r}: run compilemessages"
