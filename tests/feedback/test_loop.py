@@ -13,8 +13,10 @@ from feedback.choices import SurveyKind
 from feedback.loop import BY_JOURNEY, BY_TOUCHPOINT, loop_measures
 from feedback.models import Response
 from feedback.services import response_submit
+from feedback.themes import response_tag, theme_create
 from journeys.models import ExperienceSignal
 from journeys.selectors import Window
+from tests.cxhub.factories import UserFactory
 from tests.feedback.factories import make_survey
 from tests.journeys.factories import CustomerFactory, StageFactory, TouchpointFactory
 from tests.tickets.factories import make_ticket
@@ -222,3 +224,40 @@ def test_low_answers_outside_the_window_are_not_counted(customer, touchpoint):
     _answer(survey, customer, 2, answered_at=timezone.now() - dt.timedelta(days=40))
 
     assert loop_measures(window=Window.last(30)) == []
+
+
+# --- The loop page --------------------------------------------------------------------------------------
+
+LOOP_PAGE = "/feedback/loop/"
+
+
+def test_the_loop_page_shows_the_figures_by_touchpoint_and_journey(manager_client, customer, touchpoint):
+    _answer(make_survey(kind=SurveyKind.NPS, touchpoint=touchpoint), customer, 2, comment="Awful wait")
+
+    page = manager_client.get(LOOP_PAGE, {"window": "7"})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert touchpoint.name in html and touchpoint.stage.journey.name in html
+    assert f"Follow up: NPS 2 at {touchpoint.name}" in html  # listed among the open loops
+
+
+@pytest.mark.parametrize("places", [1, 6])
+def test_the_loop_page_runs_a_constant_number_of_queries(manager_client, touchpoint, places,
+                                                         django_assert_max_num_queries):
+    survey = make_survey(kind=SurveyKind.CSAT, touchpoint=touchpoint)
+    for place in [touchpoint, *(TouchpointFactory() for _ in range(places - 1))]:
+        for _ in range(3):
+            answer = _answer(survey, CustomerFactory(), 1, touchpoint=place, comment="Too slow")
+            response_tag(response=answer, theme=theme_create(name="Speed"))
+
+    with django_assert_max_num_queries(17):
+        page = manager_client.get(LOOP_PAGE)
+
+    assert page.status_code == 200
+
+
+def test_the_loop_page_needs_a_login_and_a_feedback_role(client, db):
+    assert client.get(LOOP_PAGE).status_code == 302
+    client.force_login(UserFactory(username="dave"))
+    assert client.get(LOOP_PAGE).status_code == 403
