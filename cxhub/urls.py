@@ -17,7 +17,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("journeys/", include("journeys.urls")),
     path("tickets/", include("tickets.urls")),
+    path("feedback/loop/", include("feedback.loop_urls")),  # closed loop, themes (before feedback/)
     path("feedback/", include("feedback.urls")),
+    path("pulse/", include("feedback.pulse_urls")),  # employee pulse; answer links need no login
     path("s/", include("feedback.public_urls")),  # public survey links: no login
     path("api/v1/", include("cxhub.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
