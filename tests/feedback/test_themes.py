@@ -111,3 +111,17 @@ def test_a_missing_response_is_404_and_tagging_takes_only_posts(manager_client, 
 
     assert manager_client.post("/feedback/loop/responses/999999/themes/", {"name": "Staff"}).status_code == 404
     assert manager_client.get(_url(answer)).status_code == 405
+
+
+def test_the_response_page_shows_its_themes_and_its_loop_and_tagging_returns_there(
+        manager_client, customer, touchpoint):
+    answer = response_submit(survey=make_survey(kind=SurveyKind.CSAT, touchpoint=touchpoint), customer=customer,
+                             score=1, comment="Too expensive")
+    page_url = f"/feedback/responses/{answer.pk}/"
+
+    tagged = manager_client.post(_url(answer), {"name": "Price", "next": page_url})
+    page = manager_client.get(page_url).content.decode()
+
+    assert tagged["Location"] == page_url
+    assert "Price" in page and f'action="{_url(answer)}"' in page
+    assert "Loop open" in page and f"#{answer.follow_up_ticket_id}" in page
