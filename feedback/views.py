@@ -29,6 +29,8 @@ from feedback.models import Response, Survey, SurveyVersion
 from journeys.choices import Language
 
 PAGE_SIZE = 25
+ORDERINGS = [("", "Newest first"), ("answered_at", "Oldest first"), ("score", "Lowest score first"),
+             ("-score", "Highest score first")]
 PREVIEW_LANGUAGES = [(code, label) for code, label in Language.choices]
 
 
@@ -47,10 +49,10 @@ def response_list(request: HttpRequest) -> HttpResponse:
     return render(request, "feedback/response_list.html", {
         "filterset": filterset, "form": filterset.form,
         "page_obj": page.get_page(request.GET.get("page")),
-        "filtered": any(v for v in params.values()),
+        "filtered": any(v for k, v in params.items() if k != "ordering"),
         "export_query": params.urlencode(),
         "bands": [(key, BANDS[key][0]) for key in (KIND_BANDS[survey.kind] if survey else BANDS)],
-        "good_bands": GOOD_BANDS, "bad_bands": BAD_BANDS,
+        "orderings": ORDERINGS,
     })
 
 

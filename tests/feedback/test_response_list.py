@@ -131,3 +131,12 @@ def test_an_answer_links_to_its_page(agent_client, answered):
     html = agent_client.get(reverse("feedback:responses")).content.decode()
 
     assert reverse("feedback:response", args=[answer.pk]) in html
+
+
+def test_it_sorts_by_score_and_keeps_the_choice(agent_client, answered):
+    lowest = listed(agent_client, survey=answered["nps"].pk, ordering="score")
+    highest = agent_client.get(reverse("feedback:responses"), {"survey": answered["nps"].pk, "ordering": "-score"})
+
+    assert [r.score for r in lowest] == [6, 7, 8, 9]
+    assert [r.score for r in highest.context["page_obj"].object_list] == [9, 8, 7, 6]
+    assert '<option value="-score" selected>' in highest.content.decode()
