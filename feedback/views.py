@@ -26,6 +26,7 @@ from feedback.forms import (
 from feedback.forms_public import SurveyAnswerForm
 from feedback.invitations import localized
 from feedback.models import Response, Survey, SurveyVersion
+from feedback.themes import theme_list
 from journeys.choices import Language
 
 PAGE_SIZE = 25
@@ -69,6 +70,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "context": selectors.response_context(response=response),
         "band": band_of(response.survey.kind, response.score),
         "good_bands": GOOD_BANDS, "bad_bands": BAD_BANDS,
+        "all_themes": theme_list() if request.user.has_perm("feedback.change_response") else None,
     })
 
 

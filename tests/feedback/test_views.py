@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from feedback.choices import SurveyKind
-from feedback.models import Response, Survey, SurveyVersion
+from feedback.models import Response, Survey, SurveyVersion, Theme
 from feedback.services import response_submit
 from feedback.services_surveys import survey_version_save
 from journeys import rollup
@@ -379,3 +379,13 @@ def test_the_answer_page_costs_the_same_queries_however_long_the_history(agent_c
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert agent_client.get(reverse("feedback:response", args=[answer.pk])).status_code == 200
+
+
+def test_a_manager_tagging_an_answer_is_offered_the_existing_themes(manager_client, customer, touchpoint):
+    Theme.objects.create(name="Waiting time")
+    answer = response_submit(survey=make_survey(touchpoint=touchpoint), customer=customer, score=2,
+                             comment="Too long on hold")
+
+    html = manager_client.get(reverse("feedback:response", args=[answer.pk])).content.decode()
+
+    assert '<option value="Waiting time">' in html
