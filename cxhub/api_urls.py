@@ -31,6 +31,7 @@ router.register("agent-availability", service_desk.AgentAvailabilityViewSet, bas
 router.register("reports/tickets", service_reports.TicketReportViewSet, basename="ticket-report")
 router.register("surveys", feedback.SurveyViewSet, basename="survey")
 router.register("responses", feedback.ResponseViewSet, basename="response")
+router.register("themes", feedback.ThemeViewSet, basename="theme")
 router.register("invitations", feedback.InvitationViewSet, basename="invitation")
 router.register("touchpoint-events", feedback.TouchpointEventViewSet, basename="touchpoint-event")
 router.register("ticket-survey-rules", feedback.TicketSurveyRuleViewSet, basename="ticket-survey-rule")

@@ -31,10 +31,13 @@ from feedback.api.serializers import (
     ResponseCreateSerializer,
     ResponseDetailSerializer,
     ResponseSerializer,
+    ResponseThemeSerializer,
     SurveyCreateSerializer,
     SurveySerializer,
     SurveyVersionCreateSerializer,
     SurveyVersionSerializer,
+    ThemeCreateSerializer,
+    ThemeSerializer,
     TicketSurveyRuleSerializer,
     TouchpointEventCreateSerializer,
     TouchpointEventSerializer,
@@ -47,16 +50,19 @@ from feedback.models import (
     Invitation,
     Survey,
     SurveyVersion,
+    Theme,
     TicketSurveyRule,
     TouchpointEvent,
 )
 from feedback.models import Response as SurveyResponse
 from feedback.services import response_submit
 from feedback.services_surveys import survey_set_active, survey_start, survey_version_save
+from feedback.themes import response_tag, response_untag, theme_create, theme_list
 
 ID = r"[0-9]{1,18}"  # a 64-bit id; anything else is a 404 from the router, never a database error
 VERSION_NUMBER = r"[0-9]{1,9}"
 VIEW_VERSIONS = ["feedback.view_survey", "feedback.view_surveyversion"]
+THEME_TAGGING = ["feedback.view_response", "feedback.change_response", "feedback.view_theme"]
 
 
 def with_current_definition(queryset: QuerySet[Survey]) -> QuerySet[Survey]:
@@ -177,6 +183,10 @@ class ResponseViewSet(
     serializer_class = ResponseSerializer
     filterset_class = ResponseFilterSet
     lookup_value_regex = ID
+    action_permissions = {
+        "themes": THEME_TAGGING,
+        "untag": THEME_TAGGING,
+    }
 
     def get_queryset(self) -> QuerySet[SurveyResponse]:
         return super().get_queryset().prefetch_related("themes")
@@ -195,6 +205,60 @@ class ResponseViewSet(
     def create(self, request: Request) -> Response:
         response = response_submit(**self.validated_input(ResponseCreateSerializer))
         return self._detail(response, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ResponseThemeSerializer,
+        responses={201: ResponseDetailSerializer, 200: ResponseDetailSerializer, **error_responses(400, 404)},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def themes(self, request: Request, pk: str | None = None) -> Response:
+        """Tag the response with a theme (201); one it has already changes nothing (200)."""
+        response = self.get_object()
+        data = self.validated_input(ResponseThemeSerializer)
+        added = response_tag(response=response, theme=data["theme"])
+        return self._detail(response, status_code=status.HTTP_201_CREATED if added else status.HTTP_200_OK)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("theme", OpenApiTypes.INT, OpenApiParameter.PATH,
+                                     description="The theme's id.")],
+        request=None,
+        responses={204: None, **error_responses(404)},
+    )
+    @action(detail=True, methods=["delete"], url_path=rf"themes/(?P<theme>{ID})", filterset_class=None)
+    def untag(self, request: Request, pk: str | None = None, theme: str | None = None) -> Response:
+        """Remove a theme from the response; a 404 if the response does not have it."""
+        response = self.get_object()
+        tag = get_object_or_404(Theme, pk=int(theme or 0))
+        if not response_untag(response=response, theme=tag):
+            return Response({"detail": f"Response #{response.pk} is not tagged {tag.name!r}."},
+                            status=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ThemeViewSet(
+    ApiViewSetMixin, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Themes managers tag comments with (price, waiting time, staff friendliness ...)."""
+
+    queryset = theme_list()
+    serializer_class = ThemeSerializer
+    lookup_value_regex = ID
+
+    @extend_schema(
+        request=ThemeCreateSerializer,
+        responses={201: ThemeSerializer, 200: ThemeSerializer, **error_responses(400)},
+    )
+    def create(self, request: Request) -> Response:
+        """A new theme (201). A name that exists already, regardless of case and spacing, answers with
+        that theme (200)."""
+        data = self.validated_input(ThemeCreateSerializer)
+        # Which names match is the service's rule; whether it made one shows in the count.
+        before = Theme.objects.count()
+        theme = theme_create(name=data["name"])
+        created = Theme.objects.count() > before
+        return Response(ThemeSerializer(theme).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class InvitationViewSet(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from feedback.choices import Sentiment, SurveyKind
 from feedback.loop import loop_close, loop_open
 from feedback.models import Response, Theme
 from feedback.services import response_submit
 from feedback.services_surveys import survey_version_save
+from tests.cxhub.factories import UserFactory
 from tests.feedback.factories import make_survey
 from tests.journeys.factories import CustomerFactory
 
@@ -118,3 +120,75 @@ def test_a_response_filter_value_outside_its_choices_is_a_400(api_client_for, ag
     assert response.status_code == 400
     assert field in response.json()["errors"]
 
+
+# --- Themes --------------------------------------------------------------------------------------------
+
+THEMES = "/api/v1/themes/"
+
+
+def test_a_manager_tags_a_response_with_themes_and_removes_one(api_client_for, manager, survey, customer):
+    answer = response_submit(survey=survey, customer=customer, score=2, comment="Slow and pricey")
+    waiting, price = Theme.objects.create(name="Waiting time"), Theme.objects.create(name="Price")
+    api = api_client_for(manager)
+    url = f"{RESPONSES}{answer.pk}/themes/"
+
+    first = api.post(url, {"theme": waiting.pk}, format="json")
+    second = api.post(url, {"theme": price.pk}, format="json")
+    again = api.post(url, {"theme": price.pk}, format="json")
+    removed = api.delete(f"{url}{waiting.pk}/")
+    not_there = api.delete(f"{url}{waiting.pk}/")
+
+    assert (first.status_code, second.status_code, again.status_code) == (201, 201, 200)
+    assert [t["name"] for t in again.json()["themes"]] == ["Price", "Waiting time"]
+    assert (removed.status_code, not_there.status_code) == (204, 404)
+    assert list(answer.themes.values_list("name", flat=True)) == ["Price"]
+
+
+@pytest.mark.parametrize("body", [{"theme": 999999}, {"theme": "Price"}, {}, {"theme": 10**30}])
+def test_tagging_with_a_theme_that_does_not_exist_is_a_field_error(api_client_for, manager, survey, customer,
+                                                                  body):
+    answer = response_submit(survey=survey, customer=customer, score=4)
+
+    response = api_client_for(manager).post(f"{RESPONSES}{answer.pk}/themes/", body, format="json")
+
+    assert response.status_code == 400 and "theme" in response.json()["errors"]
+    assert answer.themes.count() == 0
+
+
+def test_agents_see_themes_but_neither_tag_nor_make_them(api_client_for, agent, survey, customer):
+    answer = response_submit(survey=survey, customer=customer, score=4)
+    price = Theme.objects.create(name="Price")
+    answer.themes.add(price)
+    api = api_client_for(agent)
+
+    assert api.get(THEMES).json()["results"] == [{"id": price.pk, "name": "Price"}]
+    assert api.post(f"{RESPONSES}{answer.pk}/themes/", {"theme": price.pk}, format="json").status_code == 403
+    assert api.delete(f"{RESPONSES}{answer.pk}/themes/{price.pk}/").status_code == 403
+    assert api.post(THEMES, {"name": "Staff"}, format="json").status_code == 403
+    assert list(answer.themes.all()) == [price] and Theme.objects.count() == 1
+
+
+def test_a_manager_makes_a_theme_once_whatever_its_case_and_spacing(api_client_for, manager):
+    api = api_client_for(manager)
+
+    made = api.post(THEMES, {"name": "Waiting  time"}, format="json")
+    same = api.post(THEMES, {"name": "waiting time"}, format="json")
+    empty = api.post(THEMES, {"name": "   "}, format="json")
+
+    assert (made.status_code, made.json()["name"]) == (201, "Waiting time")
+    assert (same.status_code, same.json()["id"]) == (200, made.json()["id"])
+    assert (empty.status_code, "name" in empty.json()["errors"]) == (400, True)
+    assert Theme.objects.count() == 1
+
+
+def test_anonymous_and_roleless_callers_cannot_touch_themes(api_client_for, survey, customer):
+    answer = response_submit(survey=survey, customer=customer, score=4)
+    price = Theme.objects.create(name="Price")
+    clients = ((APIClient(), 401), (api_client_for(UserFactory(username="dave")), 403))
+
+    for client, expected in clients:
+        assert client.get(THEMES).status_code == expected
+        assert client.post(THEMES, {"name": "Staff"}, format="json").status_code == expected
+        assert client.post(f"{RESPONSES}{answer.pk}/themes/", {"theme": price.pk},
+                           format="json").status_code == expected
+    assert answer.themes.count() == 0 and Theme.objects.count() == 1
