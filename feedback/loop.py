@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from feedback.choices import Audience, SurveyKind
@@ -126,7 +127,8 @@ def _alert_owner(response: Response, ticket: Ticket) -> None:
             f"{response.scale_max}) to \"{response.survey.name}\" at {touchpoint.name}.\n\n"
             f"Comment: {response.comment or '(none)'}\n\n"
             f"Follow-up ticket #{ticket.pk} is open with high priority, routed to "
-            f"{ticket.team.name if ticket.team else 'no team yet'}.\n")
+            f"{ticket.team.name if ticket.team else 'no team yet'}:\n"
+            f"{settings.SITE_URL.rstrip('/')}{reverse('tickets:detail', args=[ticket.pk])}\n")
     transaction.on_commit(partial(_send_alert, subject, body, team.email, response.pk))
 
 
@@ -160,8 +162,8 @@ def loop_open(*, response: Response) -> Ticket | None:
         ticket=ticket, author=None, internal=True,  # type: ignore[arg-type]  # written by the system
         at=response.answered_at,
         body=(f"Closed-loop follow-up of feedback response #{response.pk} ({kind} {response.score}, "
-              f"answered {timezone.localtime(response.answered_at):%Y-%m-%d %H:%M}). Resolving this "
-              "ticket closes the loop."),
+              f"answered {timezone.localtime(response.answered_at):%Y-%m-%d %H:%M}): "
+              f"{reverse('feedback:response', args=[response.pk])}. Resolving this ticket closes the loop."),
     )
     _alert_owner(response, ticket)
     return ticket

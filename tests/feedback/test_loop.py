@@ -86,9 +86,10 @@ def test_the_loop_runs_from_a_low_answer_to_a_closed_loop_with_its_time(
     assert ticket.category.name == "Feedback follow-up"
     assert "Nobody called me back." in ticket.messages.get(kind=MessageKind.CUSTOMER).body
     note = ticket.messages.get(kind=MessageKind.NOTE)
-    assert f"response #{answer.pk}" in note.body
+    assert f"response #{answer.pk}" in note.body and f"/feedback/responses/{answer.pk}/" in note.body
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["desk@example.com"]
     assert f"#{ticket.pk}" in mail.outbox[0].subject and "Nobody called me back." in mail.outbox[0].body
+    assert f"/tickets/{ticket.pk}/" in mail.outbox[0].body
     assert answer.loop_closed_at is None
 
     # when: the ticket is resolved two hours after the answer, and again after a reopen
