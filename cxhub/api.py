@@ -61,13 +61,23 @@ class DefaultPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
+class IdField(forms.IntegerField):
+    """A database id: a whole number from 1 to the largest 64-bit integer (a larger one would make
+    the database refuse the comparison, a 500, instead of a 400)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class IdFilter(django_filters.Filter):
     """A filter on a related object's id where the choices are too many to offer (customers, tickets).
 
     Whole numbers only: a NumberFilter would read `1.5` as a decimal and match id 1.
     """
 
-    field_class = forms.IntegerField
+    field_class = IdField
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):

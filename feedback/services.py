@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cxhub.exceptions import DomainError
-from feedback.choices import DEFAULT_QUESTIONS, SCALES, SIGNAL_KINDS, SurveyKind
+from feedback.choices import DEFAULT_QUESTIONS, SCALES, SIGNAL_KINDS, Audience, SurveyKind
 from feedback.loop import frozen_ticket_context, loop_open
 from feedback.models import Response, Survey, SurveyVersion
 from feedback.sentiment import analyse as analyse_sentiment
@@ -71,6 +71,8 @@ def response_submit(
         raise DomainError("An answer cannot be given in the future.", field="answered_at")
     if not survey.is_active:
         raise DomainError("This survey is closed.", field="survey")
+    if survey.audience != Audience.CUSTOMERS:
+        raise DomainError("Staff pulse answers are anonymous and are not customer responses.", field="survey")
     if isinstance(score, bool) or not isinstance(score, int):
         raise DomainError("The score must be a whole number.", field="score")
     if score not in survey.scale:

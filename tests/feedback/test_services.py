@@ -62,3 +62,15 @@ def test_it_refuses_an_inactive_touchpoint_and_a_missing_one(customer, touchpoin
     touchpoint.save()
     with pytest.raises(DomainError, match="no longer active"):
         response_submit(survey=survey_without_place, customer=customer, score=9, touchpoint=touchpoint)
+
+
+def test_a_staff_pulse_survey_cannot_take_customer_answers(customer, touchpoint):
+    from feedback.choices import Audience
+
+    pulse = make_survey(kind=SurveyKind.NPS, touchpoint=touchpoint)
+    pulse.audience = Audience.STAFF
+    pulse.save()
+
+    with pytest.raises(DomainError, match="anonymous"):
+        response_submit(survey=pulse, customer=customer, score=9)
+    assert Response.objects.count() == 0 and ExperienceSignal.objects.count() == 0
