@@ -22,6 +22,25 @@ SIGNAL_KINDS: dict[str, str] = {
     SurveyKind.CSAT: SignalKind.CSAT_ANSWER,
     SurveyKind.CES: SignalKind.CES_ANSWER,
 }
+# The standard questions in the four languages customers answer in.
+DEFAULT_QUESTION_TRANSLATIONS: dict[str, dict[str, str]] = {
+    SurveyKind.NPS: {
+        "el": "Πόσο πιθανό είναι να μας προτείνετε σε έναν φίλο ή συνάδελφο;",
+        "vi": "Bạn có sẵn lòng giới thiệu chúng tôi với bạn bè hoặc đồng nghiệp không?",
+        "fa": "چقدر احتمال دارد ما را به یک دوست یا همکار توصیه کنید؟",
+    },
+    SurveyKind.CSAT: {
+        "el": "Πόσο ικανοποιημένοι μείνατε από την εμπειρία σας;",
+        "vi": "Bạn hài lòng thế nào với trải nghiệm của mình?",
+        "fa": "چقدر از تجربه خود راضی بودید؟",
+    },
+    SurveyKind.CES: {
+        "el": "Ήταν εύκολο να βρω αυτό που χρειαζόμουν.",
+        "vi": "Tôi dễ dàng có được những gì mình cần.",
+        "fa": "به‌راحتی به آنچه نیاز داشتم رسیدم.",
+    },
+}
+
 DEFAULT_QUESTIONS: dict[str, str] = {
     SurveyKind.NPS: "How likely are you to recommend us to a friend or colleague?",
     SurveyKind.CSAT: "How satisfied were you with your experience?",

@@ -8,7 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from cxhub.exceptions import DomainError
-from feedback.choices import DEFAULT_QUESTIONS, SCALES, SIGNAL_KINDS, Audience, SurveyKind
+from feedback.choices import (
+    DEFAULT_QUESTION_TRANSLATIONS,
+    DEFAULT_QUESTIONS,
+    SCALES,
+    SIGNAL_KINDS,
+    Audience,
+    SurveyKind,
+)
 from feedback.loop import frozen_ticket_context, loop_open
 from feedback.models import Response, Survey, SurveyVersion
 from feedback.sentiment import analyse as analyse_sentiment
@@ -42,8 +49,11 @@ def survey_create(
     survey = Survey.objects.create(
         name=name.strip(), kind=kind, touchpoint=touchpoint, question=text, scale_min=low, scale_max=high,
     )
+    question_def = metric_question(kind=kind, text=text)
+    if not question.strip():  # the standard wording: offer it in every language we speak
+        question_def["text"] = {"en": text, **DEFAULT_QUESTION_TRANSLATIONS[kind]}
     SurveyVersion.objects.create(survey=survey, number=1, definition={
-        "title": {"en": survey.name}, "intro": {}, "questions": [metric_question(kind=kind, text=text)]})
+        "title": {"en": survey.name}, "intro": {}, "questions": [question_def]})
     return survey
 
 

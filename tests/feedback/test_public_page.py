@@ -302,3 +302,15 @@ def test_every_public_string_is_translated_and_compiled(language):
     for _, msgid, msgstr in entries:
         if msgstr:
             assert catalog.gettext(msgid) == msgstr, f"{msgid!r}: run compilemessages"
+
+
+def test_a_standard_survey_asks_its_question_in_the_customers_language(db):
+    from feedback.choices import SurveyKind
+    from feedback.models import SurveyVersion
+    from tests.feedback.factories import make_survey
+
+    survey = make_survey(kind=SurveyKind.CSAT)
+
+    text = SurveyVersion.objects.get(survey=survey).definition["questions"][0]["text"]
+    assert set(text) == {"en", "el", "vi", "fa"}
+    assert text["fa"] == "چقدر از تجربه خود راضی بودید؟"
