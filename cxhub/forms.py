@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
 
 from cxhub.exceptions import DomainError
 
@@ -21,3 +23,10 @@ def run_service(form: forms.Form, action: Callable[[], T]) -> T | None:
         field = exc.field if exc.field in form.fields else None
         form.add_error(field, exc.message)
         return None
+
+
+def flash_form_errors(request: HttpRequest, form: forms.Form) -> None:
+    """Each of the form's errors as a message, for actions that redirect back instead of re-rendering."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)

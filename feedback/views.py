@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxhub.forms import run_service
+from cxhub.forms import flash_form_errors, run_service
 from feedback import export, selectors, services, services_surveys
 from feedback.filters import BAD_BANDS, BANDS, GOOD_BANDS, KIND_BANDS, band_of
 from feedback.forms import (
@@ -199,7 +199,7 @@ def survey_set_active(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Survey reopened." if survey.is_active else
                          "Survey closed: it takes no new answers; its answers stay.")
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        flash_form_errors(request, form)
     return redirect("feedback:survey", pk=survey.pk)
 
 

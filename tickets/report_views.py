@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from cxhub.forms import run_service
+from cxhub.forms import flash_form_errors, run_service
 from tickets import export, reports, services
 from tickets.models import Ticket
 
@@ -50,12 +50,6 @@ def _other(form: forms.Form, field: str) -> Ticket | None:
     return other
 
 
-def _refused(request: HttpRequest, form: forms.Form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 @login_required
 @permission_required("tickets.change_ticket", raise_exception=True)
 @require_POST
@@ -68,7 +62,7 @@ def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
             duplicate=duplicate, into=into, actor=request.user)):
         messages.success(request, f"Ticket #{duplicate.pk} was merged into this ticket.")
         return redirect("tickets:detail", pk=into.pk)
-    _refused(request, form)
+    flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
 
 
@@ -83,7 +77,7 @@ def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
             ticket=ticket, other=other, actor=request.user)):
         messages.success(request, f"Linked to ticket #{other.pk}.")
     else:
-        _refused(request, form)
+        flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
 
 
@@ -95,7 +89,7 @@ def ticket_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     form = LinkForm(request.POST)
     other = _other(form, "other")
     if other is None:
-        _refused(request, form)
+        flash_form_errors(request, form)
     elif services.ticket_unlink(ticket=ticket, other=other, actor=request.user):
         messages.success(request, f"No longer linked to ticket #{other.pk}.")
     else:

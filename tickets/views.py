@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cxhub.exceptions import DomainError
-from cxhub.forms import run_service
+from cxhub.forms import flash_form_errors, run_service
 from journeys.choices import Channel
 from journeys.selectors import customer_experience
 from tickets import selectors, services
@@ -160,7 +159,7 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
                                                                actor=request.user)):
         messages.success(request, f"Ticket #{pk} is now {Status(new).label.lower()}.")
     else:
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
 
 
@@ -199,19 +198,13 @@ def ticket_bulk(request: HttpRequest) -> HttpResponse:
         unassign=assignee == "none",
     ))
     if result is None:
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
         return redirect(back)
     if result.changed:
         messages.success(request, f"Changed {len(result.changed)} ticket{'s' if len(result.changed) != 1 else ''}.")
     for ticket_id, reason in result.failed:
         messages.warning(request, f"#{ticket_id} not changed: {reason}")
     return redirect(back)
-
-
-def _flash_form_errors(request: HttpRequest, form: forms.Form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 @login_required
@@ -226,7 +219,7 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Assigned to {who.get_full_name() or who.get_username()}." if who
                          else "Ticket released to the queue.")
     else:
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
 
 
@@ -240,7 +233,7 @@ def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
             ticket=ticket, priority=form.cleaned_data["priority"], actor=request.user)):
         messages.success(request, f"Priority is now {Priority(form.cleaned_data['priority']).label.lower()}.")
     else:
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
 
 
