@@ -18,6 +18,7 @@ from django.utils import timezone
 from tickets.choices import EventKind, Status
 from tickets.models import Ticket, TicketEvent
 from tickets.services.core import ticket_change_status
+from tickets.services.history import ticket_event
 
 
 def auto_close_candidates(*, at: dt.datetime) -> QuerySet[Ticket]:
@@ -82,8 +83,7 @@ def ticket_send_pending_reminder(*, ticket_id: int, at: dt.datetime | None = Non
     if ticket is None or not pending_reminder_candidates(at=at).filter(pk=ticket_id).exists():
         return False
     email = ticket.customer.email
-    TicketEvent.objects.create(ticket=ticket, kind=EventKind.REMINDER, actor=None, created_at=at,
-                               data={"automatic": True, "sent": bool(email)})
+    ticket_event(ticket, EventKind.REMINDER, None, at, automatic=True, sent=bool(email))
     if not email:
         return False  # recorded, so the job does not look at it again this period
     subject, body = _reminder_text(ticket)

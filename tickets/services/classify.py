@@ -17,19 +17,12 @@ from django.utils import timezone
 
 from cxhub.exceptions import DomainError
 from tickets.choices import CustomFieldKind, EventKind, Priority
-from tickets.models import Category, CustomField, ResolutionCode, Tag, Ticket, TicketEvent
+from tickets.models import Category, CustomField, ResolutionCode, Tag, Ticket
+from tickets.services.history import ticket_event, ticket_lock
+from tickets.services.sla import ticket_refresh_sla
 
 MAX_TAGS = 20
 TAG_PATTERN = re.compile(r"^[\w][\w .\-]{0,48}$")
-
-
-def _lock(ticket: Ticket) -> Ticket:
-    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update())
-    return ticket
-
-
-def _record(ticket: Ticket, kind: str, actor: AbstractBaseUser | None, at: dt.datetime, **data: Any) -> None:
-    TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data, created_at=at)
 
 
 @transaction.atomic
@@ -39,25 +32,14 @@ def ticket_set_priority(*, ticket: Ticket, priority: str, actor: AbstractBaseUse
     at = at or timezone.now()
     if priority not in Priority.values:
         raise DomainError(f"Unknown priority {priority!r}.", field="priority")
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if ticket.priority == priority:
         return ticket
     old, ticket.priority = ticket.priority, priority
     ticket.save(update_fields=["priority", "updated_at"])
-    _record(ticket, EventKind.PRIORITY, actor, at, old=old, new=priority)
-    _refresh_sla(ticket, at)
+    ticket_event(ticket, EventKind.PRIORITY, actor, at, old=old, new=priority)
+    ticket_refresh_sla(ticket=ticket, at=at)  # the policy and due times follow the priority
     return ticket
-
-
-def _refresh_sla(ticket: Ticket, at: dt.datetime) -> None:
-    """Re-derive the SLA policy and due times after a change they depend on, where SLA policies exist."""
-    try:
-        from tickets.services import sla as sla_services
-    except ImportError:  # pragma: no cover - SLA policies are optional
-        return
-    refresh = getattr(sla_services, "ticket_refresh_sla", None)
-    if refresh is not None:
-        refresh(ticket=ticket, at=at)
 
 
 def clean_tag_names(names: Iterable[str]) -> list[str]:
@@ -82,14 +64,14 @@ def ticket_set_tags(*, ticket: Ticket, names: Iterable[str], actor: AbstractBase
     """Replace the ticket's tags; unknown tags are created (lower-case, trimmed)."""
     at = at or timezone.now()
     wanted = clean_tag_names(names)
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     old = sorted(ticket.tags.values_list("name", flat=True))
     if old == sorted(wanted):
         return ticket
     Tag.objects.bulk_create([Tag(name=n) for n in wanted], ignore_conflicts=True)
     ticket.tags.set(Tag.objects.filter(name__in=wanted))
     ticket.save(update_fields=["updated_at"])
-    _record(ticket, EventKind.TAGS, actor, at, old=old, new=sorted(wanted))
+    ticket_event(ticket, EventKind.TAGS, actor, at, old=old, new=sorted(wanted))
     return ticket
 
 
@@ -99,13 +81,13 @@ def ticket_set_category(*, ticket: Ticket, category: Category | None, actor: Abs
     at = at or timezone.now()
     if category is not None and not category.is_active:
         raise DomainError("That category is no longer in use.", field="category")
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if ticket.category_id == (category.pk if category else None):
         return ticket
     old = ticket.category.name if ticket.category else None
     ticket.category = category
     ticket.save(update_fields=["category", "updated_at"])
-    _record(ticket, EventKind.CATEGORY, actor, at, old=old, new=category.name if category else None)
+    ticket_event(ticket, EventKind.CATEGORY, actor, at, old=old, new=category.name if category else None)
     return ticket
 
 
@@ -115,13 +97,13 @@ def ticket_set_resolution_code(*, ticket: Ticket, code: ResolutionCode | None, a
     at = at or timezone.now()
     if code is not None and not code.is_active:
         raise DomainError("That resolution code is no longer in use.", field="resolution_code")
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if ticket.resolution_code_id == (code.pk if code else None):
         return ticket
     old = ticket.resolution_code.name if ticket.resolution_code else None
     ticket.resolution_code = code
     ticket.save(update_fields=["resolution_code", "updated_at"])
-    _record(ticket, EventKind.RESOLUTION_CODE, actor, at, old=old, new=code.name if code else None)
+    ticket_event(ticket, EventKind.RESOLUTION_CODE, actor, at, old=old, new=code.name if code else None)
     return ticket
 
 
@@ -163,7 +145,7 @@ def ticket_set_custom_fields(*, ticket: Ticket, values: Mapping[str, Any], actor
     """Set (or, with an empty value, remove) custom field values; other fields are left as they are."""
     at = at or timezone.now()
     cleaned = clean_custom_fields(values)
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     current = dict(ticket.custom_fields or {})
     updated = {**current, **{k: v for k, v in cleaned.items() if v is not None}}
     for key in (k for k, v in cleaned.items() if v is None):
@@ -172,7 +154,7 @@ def ticket_set_custom_fields(*, ticket: Ticket, values: Mapping[str, Any], actor
         return ticket
     ticket.custom_fields = updated
     ticket.save(update_fields=["custom_fields", "updated_at"])
-    _record(ticket, EventKind.FIELDS, actor, at, old=current, new=updated)
+    ticket_event(ticket, EventKind.FIELDS, actor, at, old=current, new=updated)
     return ticket
 
 

@@ -12,7 +12,6 @@ history (tickets.services.sla), inside the same transaction and under the same r
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -24,7 +23,8 @@ from journeys.choices import Channel, SignalKind
 from journeys.models import Customer, Touchpoint
 from journeys.services import signal_record
 from tickets.choices import TRANSITIONS, EventKind, MessageKind, Priority, SlaStatus, Status
-from tickets.models import Category, Ticket, TicketEvent, TicketMessage
+from tickets.models import Category, Ticket, TicketMessage
+from tickets.services.history import ticket_event, ticket_lock
 from tickets.services.routing import routing_decide, routing_record_pick
 from tickets.services.sla import (
     sla_initial_due_times,
@@ -35,11 +35,6 @@ from tickets.services.sla import (
 from tickets.signals import ticket_resolved
 
 SIGNAL_SOURCE = "ticket"
-
-
-def _event(ticket: Ticket, kind: str, actor: AbstractBaseUser | None, at: dt.datetime,
-           **data: Any) -> None:
-    TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data, created_at=at)
 
 
 def _clean_text(value: str, *, field: str, label: str, max_length: int | None = None) -> str:
@@ -112,17 +107,11 @@ def ticket_create(
             raise duplicate from None  # a concurrent create with the same external_id won
         raise
     TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body, created_at=at)
-    _event(ticket, EventKind.CREATED, actor, at, status=ticket.status, priority=priority)
+    ticket_event(ticket, EventKind.CREATED, actor, at, status=ticket.status, priority=priority)
     if routed.decided:  # the plain default (the touchpoint's team, nobody picked) needs no entry
-        _event(ticket, EventKind.ROUTED, actor if routed.data["override"] else None, at, **routed.data)
+        ticket_event(ticket, EventKind.ROUTED, actor if routed.data["override"] else None, at, **routed.data)
     if routed.assignee is not None and assignee is None:
         routing_record_pick(agent=routed.assignee, at=at)
-    return ticket
-
-
-def _lock(ticket: Ticket) -> Ticket:
-    """Refresh the caller's ticket in place under a row lock: decisions are made on fresh state."""
-    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update())
     return ticket
 
 
@@ -158,13 +147,13 @@ def ticket_reply(
     """An agent's public reply or internal note. The first public reply is the first response."""
     at = at or timezone.now()
     body = _clean_text(body, field="body", label="The message")
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if ticket.status == Status.CLOSED:
         raise ConflictError("This ticket is closed; open a new one instead.", field="body")
     kind = MessageKind.NOTE if internal else MessageKind.REPLY
     message = TicketMessage.objects.create(ticket=ticket, kind=kind, author=author, body=body,
                                            created_at=at)
-    _event(ticket, EventKind.MESSAGE, author, at, message_kind=kind)
+    ticket_event(ticket, EventKind.MESSAGE, author, at, message_kind=kind)
     fields = ["updated_at"]  # every message is a change a syncing client must see
     fields += _first_touch(ticket, author, at)
     if not internal:
@@ -176,7 +165,7 @@ def ticket_reply(
         if ticket.status == Status.NEW:
             ticket.status = Status.OPEN
             fields.append("status")
-            _event(ticket, EventKind.STATUS, author, at, old=Status.NEW, new=Status.OPEN)
+            ticket_event(ticket, EventKind.STATUS, author, at, old=Status.NEW, new=Status.OPEN)
     ticket.save(update_fields=fields)
     sla_refresh_locked(ticket=ticket, at=at)
     return message
@@ -190,12 +179,12 @@ def ticket_add_customer_message(
     (and counted as a reopen); a closed one refuses."""
     at = at or timezone.now()
     body = _clean_text(body, field="body", label="The message")
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if ticket.status == Status.CLOSED:
         raise ConflictError("This ticket is closed; open a new one instead.", field="body")
     message = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body,
                                            created_at=at)
-    _event(ticket, EventKind.MESSAGE, None, at, message_kind=MessageKind.CUSTOMER)
+    ticket_event(ticket, EventKind.MESSAGE, None, at, message_kind=MessageKind.CUSTOMER)
     if ticket.status in (Status.PENDING, Status.RESOLVED):
         _apply_status(ticket, Status.OPEN, actor=None, at=at)  # recomputes the SLA
     else:
@@ -263,7 +252,7 @@ def _apply_status(ticket: Ticket, new: str, *, actor: AbstractBaseUser | None,
             # Dated at the first resolution, so the FCR share of that day is corrected, not another.
             _signal(ticket, SignalKind.FCR_REVOKED, ticket.first_resolved_at)
     ticket.save(update_fields=fields)
-    _event(ticket, EventKind.STATUS, actor, at, old=old, new=new)
+    ticket_event(ticket, EventKind.STATUS, actor, at, old=old, new=new)
     sla_refresh_locked(ticket=ticket, at=at)
     if first_resolution:
         ticket_resolved.send(sender=Ticket, ticket=ticket, at=at)  # e.g. feedback invites a CSAT answer
@@ -275,7 +264,7 @@ def ticket_change_status(
     *, ticket: Ticket, status: str, actor: AbstractBaseUser | None, at: dt.datetime | None = None
 ) -> Ticket:
     """Move a ticket along its workflow. An invalid transition raises ConflictError."""
-    return _apply_status(_lock(ticket), status, actor=actor, at=at or timezone.now())
+    return _apply_status(ticket_lock(ticket), status, actor=actor, at=at or timezone.now())
 
 
 def ticket_resolve(*, ticket: Ticket, actor: AbstractBaseUser | None,
@@ -287,7 +276,7 @@ def ticket_resolve(*, ticket: Ticket, actor: AbstractBaseUser | None,
 def ticket_reopen(*, ticket: Ticket, actor: AbstractBaseUser | None,
                   at: dt.datetime | None = None) -> Ticket:
     """Resolved -> open, counted as a reopen."""
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if ticket.status != Status.RESOLVED:
         raise ConflictError("Only a resolved ticket can be reopened.", field="status")
     return _apply_status(ticket, Status.OPEN, actor=actor, at=at or timezone.now())
@@ -300,7 +289,7 @@ def ticket_assign(
 ) -> Ticket:
     """Give the ticket to an agent (and optionally a team); None unassigns."""
     at = at or timezone.now()
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if assignee is not None and not assignee.is_active:
         raise DomainError("That person's account is not active.", field="assignee")
     if assignee is not None and not assignee.has_perm("tickets.change_ticket"):
@@ -313,7 +302,7 @@ def ticket_assign(
         ticket.team = team
         fields.append("team")
     ticket.save(update_fields=fields)
-    _event(ticket, EventKind.ASSIGNED, actor, at, old=old,
+    ticket_event(ticket, EventKind.ASSIGNED, actor, at, old=old,
            new={"assignee_id": ticket.assignee_id, "team_id": ticket.team_id})
     if team_changed:  # a policy may be narrowed to a team: the new team may have another one
         sla_refresh_locked(ticket=ticket, at=at, reselect_policy=True)

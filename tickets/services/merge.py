@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from cxhub.exceptions import ConflictError, DomainError
 from tickets.choices import EventKind, LinkKind, Status
-from tickets.models import Ticket, TicketEvent, TicketLink, TicketMessage
+from tickets.models import Ticket, TicketLink, TicketMessage
 from tickets.services.core import ticket_change_status
+from tickets.services.history import ticket_event, ticket_lock
 
 
 def _lock_pair(first: Ticket, second: Ticket) -> None:
@@ -22,11 +23,7 @@ def _lock_pair(first: Ticket, second: Ticket) -> None:
     for each other instead of deadlocking.
     """
     for ticket in sorted((first, second), key=lambda t: t.pk):
-        ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update())
-
-
-def _event(ticket: Ticket, actor: AbstractBaseUser | None, at: dt.datetime, kind: str, **data: object) -> None:
-    TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data, created_at=at)
+        ticket_lock(ticket)
 
 
 @transaction.atomic
@@ -82,10 +79,10 @@ def ticket_merge(
         duplicate.status = Status.CLOSED
         duplicate.closed_at = at
         duplicate.save(update_fields=["status", "closed_at", "updated_at"])
-        _event(duplicate, actor, at, EventKind.STATUS, old=old, new=Status.CLOSED, merged=True)
+        ticket_event(duplicate, EventKind.STATUS, actor, at, old=old, new=Status.CLOSED, merged=True)
 
-    _event(duplicate, actor, at, EventKind.MERGED, into=into.pk, messages=moved)
-    _event(into, actor, at, EventKind.MERGED, merged_from=duplicate.pk, messages=moved)
+    ticket_event(duplicate, EventKind.MERGED, actor, at, into=into.pk, messages=moved)
+    ticket_event(into, EventKind.MERGED, actor, at, merged_from=duplicate.pk, messages=moved)
     into.save(update_fields=["updated_at"])  # its conversation changed: syncing clients must see it
     return into
 
@@ -113,8 +110,8 @@ def ticket_link(
     at = at or timezone.now()
     link = TicketLink.objects.create(from_ticket=ticket, to_ticket=other, kind=LinkKind.RELATED,
                                      created_by=actor)
-    _event(ticket, actor, at, EventKind.LINKED, action="linked", other=other.pk)
-    _event(other, actor, at, EventKind.LINKED, action="linked", other=ticket.pk)
+    ticket_event(ticket, EventKind.LINKED, actor, at, action="linked", other=other.pk)
+    ticket_event(other, EventKind.LINKED, actor, at, action="linked", other=ticket.pk)
     return link
 
 
@@ -131,6 +128,6 @@ def ticket_unlink(
     if not removed:
         return False
     at = at or timezone.now()
-    _event(ticket, actor, at, EventKind.LINKED, action="unlinked", other=other.pk)
-    _event(other, actor, at, EventKind.LINKED, action="unlinked", other=ticket.pk)
+    ticket_event(ticket, EventKind.LINKED, actor, at, action="unlinked", other=other.pk)
+    ticket_event(other, EventKind.LINKED, actor, at, action="unlinked", other=ticket.pk)
     return True

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tickets.choices import EventKind, Priority, SlaStatus
-from tickets.models import BusinessCalendar, SlaPolicy, Ticket, TicketEvent
+from tickets.models import BusinessCalendar, SlaPolicy, Ticket
+from tickets.services.history import ticket_event
 from tickets.sla import fallback
 from tickets.sla.calendar import Calendar
 from tickets.sla.clock import Event, SlaState, Targets, compute
@@ -129,8 +130,7 @@ def sla_refresh_locked(*, ticket: Ticket, at: dt.datetime, reselect_policy: bool
     if fields:
         ticket.save(update_fields=fields)
     if state.status != old_status and old_status != SlaStatus.NONE:
-        TicketEvent.objects.create(ticket=ticket, kind=EventKind.SLA, actor=None, created_at=at,
-                                   data={"old": old_status, "new": state.status, "targets": state.reasons})
+        ticket_event(ticket, EventKind.SLA, None, at, old=old_status, new=state.status, targets=state.reasons)
     return state
 
 

@@ -1,0 +1,22 @@
+"""The two steps every ticket service shares: lock the ticket, and record what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from tickets.models import Ticket, TicketEvent
+
+
+def ticket_lock(ticket: Ticket) -> Ticket:
+    """Refresh the caller's ticket in place under a row lock: decisions are made on fresh state."""
+    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update())
+    return ticket
+
+
+def ticket_event(ticket: Ticket, kind: str, actor: AbstractBaseUser | None, at: dt.datetime,
+                 **data: Any) -> TicketEvent:
+    """One line of the ticket's history: who did what, when."""
+    return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data, created_at=at)
