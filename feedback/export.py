@@ -7,21 +7,18 @@ questions (of every version) become columns of their own, named by question key.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from cxhub.csv_export import csv_stream
 from feedback.filters import band_of
 from feedback.models import Response, Survey, SurveyVersion
-from tickets.export import BOM, safe_cell
 
 CHUNK_SIZE = 2000  # rows fetched per round trip; the iterator holds one chunk at a time
-ROWS_PER_WRITE = 500  # rows per piece of the response
 
 COLUMNS = (
     "id", "answered_at", "survey", "kind", "survey_version", "score", "scale_min", "scale_max", "band",
@@ -63,28 +60,10 @@ def response_row(r: Response) -> list[object]:
 
 
 def csv_rows(responses: QuerySet[Response], *, survey: Survey | None = None) -> Iterator[str]:
-    """The CSV text in pieces: a BOM and the header, then ROWS_PER_WRITE rows at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
+    """The export as CSV text in pieces; filtered to one survey, its other questions become columns."""
     keys = question_keys(survey) if survey is not None else []
-    writer.writerow([*COLUMNS, *(f"answer:{key}" for key in keys)])
-    yield BOM + flush()
-    pending = 0
-    for r in responses.prefetch_related("themes").iterator(chunk_size=CHUNK_SIZE):
-        answers = r.answers or {}
-        row = [*response_row(r), *(_answer(answers.get(key)) for key in keys)]
-        writer.writerow([safe_cell(v) for v in row])
-        pending += 1
-        if pending == ROWS_PER_WRITE:
-            yield flush()
-            pending = 0
-    if pending:
-        yield flush()
-
+    rows = (
+        [*response_row(r), *(_answer((r.answers or {}).get(key)) for key in keys)]
+        for r in responses.prefetch_related("themes").iterator(chunk_size=CHUNK_SIZE)
+    )
+    return csv_stream([*COLUMNS, *(f"answer:{key}" for key in keys)], rows)

@@ -6,24 +6,20 @@ The filters are the ticket list's: the same query string through the same Ticket
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from cxhub.csv_export import csv_stream
 from tickets.choices import OPEN_STATUSES
-from tickets.filters import QUEUES, TicketFilterSet
+from tickets.filters import TicketFilterSet, queue_params
 from tickets.models import Ticket
 
 CHUNK_SIZE = 2000  # rows fetched per round trip; the iterator holds one chunk at a time
-ROWS_PER_WRITE = 500  # rows per piece of the response: fewer, larger writes to the socket
-BOM = "\ufeff"  # spreadsheets read the file as UTF-8 (Greek, Vietnamese, Persian) only with it
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = (
     "id", "external_id", "subject", "customer", "customer_external_id", "status", "priority", "channel",
@@ -35,21 +31,12 @@ COLUMNS = (
 def export_filterset(*, request: HttpRequest) -> TicketFilterSet:
     """The list's own FilterSet over the query string, with the list's default queue ("All open") and
     default order (newest first), and every column's relation joined in: one query, read in chunks."""
-    data = request.GET.copy()
-    if data.get("queue") not in QUEUES:
-        data["queue"] = "open"
+    data = queue_params(request.GET)
     tickets = (
         Ticket.objects.select_related("customer", "team", "assignee", "touchpoint", "category")
         .order_by("-created_at", "-id")
     )
     return TicketFilterSet(data, queryset=tickets, request=request)
-
-
-def safe_cell(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -84,26 +71,7 @@ def ticket_row(ticket: Ticket, now: dt.datetime) -> list[object]:
 
 
 def csv_rows(tickets: QuerySet[Ticket]) -> Iterator[str]:
-    """The CSV text in pieces: a BOM and the header, then ROWS_PER_WRITE rows at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(COLUMNS)
-    yield BOM + flush()
+    """The export as CSV text in pieces, the tickets read CHUNK_SIZE at a time."""
     now = timezone.now()
-    pending = 0
-    rows: Iterable[Ticket] = tickets.iterator(chunk_size=CHUNK_SIZE)
-    for ticket in rows:
-        writer.writerow([safe_cell(v) for v in ticket_row(ticket, now)])
-        pending += 1
-        if pending == ROWS_PER_WRITE:
-            yield flush()
-            pending = 0
-    if pending:
-        yield flush()
+    rows = (ticket_row(ticket, now) for ticket in tickets.iterator(chunk_size=CHUNK_SIZE))
+    return csv_stream(COLUMNS, rows)

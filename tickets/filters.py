@@ -13,6 +13,7 @@ from typing import Any
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import QueryDict
 from django.utils import timezone
 
 from cxhub.api import IdFilter, StableOrderingFilter
@@ -41,6 +42,14 @@ QUEUES = {
 BREACHING_HORIZON = dt.timedelta(hours=2)
 # "Recently resolved": resolved within this many days.
 RECENTLY_RESOLVED = dt.timedelta(days=7)
+
+
+def queue_params(params: QueryDict) -> QueryDict:
+    """The query string as the pages read it: a missing or unknown queue means "All open"."""
+    data = params.copy()
+    if data.get("queue") not in QUEUES:
+        data["queue"] = "open"
+    return data
 
 
 def _start_of(day: dt.date) -> dt.datetime:

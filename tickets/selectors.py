@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import HttpRequest
 
-from tickets.filters import QUEUES, TicketFilterSet
+from tickets.filters import TicketFilterSet, queue_params
 from tickets.models import Ticket, TicketEvent, TicketMessage
 
 
@@ -15,9 +15,7 @@ def ticket_queue(*, request: HttpRequest) -> TicketFilterSet:
     An invalid value drops only its own filter (the page says which); the list joins in everything it
     shows, so it runs a constant number of queries per page.
     """
-    data = request.GET.copy()
-    if data.get("queue") not in QUEUES:
-        data["queue"] = "open"
+    data = queue_params(request.GET)
     tickets = (
         Ticket.objects.select_related("customer", "team", "assignee", "touchpoint__stage", "category")
         .prefetch_related("tags")

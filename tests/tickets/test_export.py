@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cxhub.csv_export import ROWS_PER_WRITE, safe_cell
 from tests.cxhub.factories import TeamFactory, UserFactory
 from tests.journeys.factories import CustomerFactory
 from tests.tickets.factories import make_ticket
-from tickets.export import COLUMNS, ROWS_PER_WRITE, safe_cell
+from tickets.export import COLUMNS
 from tickets.models import Ticket
 from tickets.services import ticket_assign, ticket_reopen, ticket_reply, ticket_resolve
 
