@@ -11,8 +11,13 @@ from tickets.models import Ticket, TicketEvent
 
 
 def ticket_lock(ticket: Ticket) -> Ticket:
-    """Refresh the caller's ticket in place under a row lock: decisions are made on fresh state."""
-    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update())
+    """Refresh the caller's ticket in place under a row lock: decisions are made on fresh state.
+
+    The customer and touchpoint come in the same query (every outcome signal needs them); only the
+    ticket's own row is locked (`of`), which PostgreSQL also needs for the outer join to touchpoint.
+    """
+    locked = Ticket.objects.select_related("customer", "touchpoint").select_for_update(of=("self",))
+    ticket.refresh_from_db(from_queryset=locked)
     return ticket
 
 
