@@ -6,9 +6,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from journeys.models import (
+    Alert,
+    AnalysisSnapshot,
     Customer,
+    CustomerHealth,
     ExperienceSignal,
+    Goal,
+    Initiative,
     Journey,
+    Persona,
     Program,
     RollupWatermark,
     ScoreComponentDaily,
@@ -91,9 +97,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ExperienceSignal)
 class ExperienceSignalAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "value", "touchpoint", "customer", "source", "source_id",
-                    "occurred_at"]
-    list_filter = ["kind", "source"]
+    list_display = ["id", "kind", "value", "touchpoint", "customer", "segment", "source",
+                    "source_id", "occurred_at"]
+    list_filter = ["kind", "source", "segment"]
     list_select_related = ["touchpoint", "customer"]
     search_fields = ["source_id", "customer__name"]
     date_hierarchy = "occurred_at"
@@ -101,7 +107,7 @@ class ExperienceSignalAdmin(ReadOnlyAdmin):
 
 @admin.register(ScoreComponentDaily)
 class ScoreComponentDailyAdmin(ReadOnlyAdmin):
-    list_display = ["touchpoint", "day", "signals", "nps_responses", "csat_responses",
+    list_display = ["touchpoint", "day", "segment", "signals", "nps_responses", "csat_responses",
                     "ces_responses", "tickets_resolved", "sla_met", "sla_breached", "fcr", "reopens"]
     list_filter = ["touchpoint__stage__journey"]
     list_select_related = ["touchpoint"]
@@ -111,3 +117,50 @@ class ScoreComponentDailyAdmin(ReadOnlyAdmin):
 @admin.register(RollupWatermark)
 class RollupWatermarkAdmin(ReadOnlyAdmin):
     list_display = ["name", "last_signal_id", "updated_at"]
+
+
+@admin.register(Persona)
+class PersonaAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "segment"]
+    list_filter = ["program"]
+    search_fields = ["name", "description"]
+
+
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    list_display = ["program", "journey", "metric", "target", "baseline", "due_date"]
+    list_filter = ["program", "metric"]
+    list_select_related = ["program", "journey"]
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "owner", "status", "start_date", "end_date"]
+    list_filter = ["program", "status"]
+    list_select_related = ["program", "owner"]
+    search_fields = ["name", "description"]
+    filter_horizontal = ["touchpoints"]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["message", "kind", "metric", "status", "opened_at", "last_seen_at", "occurrences"]
+    list_filter = ["status", "kind", "metric", "program"]
+    list_select_related = ["program"]
+    readonly_fields = ["dedupe_key", "value", "reference", "low", "high", "sample", "opened_at",
+                       "last_seen_at", "occurrences", "notified_at"]
+
+
+@admin.register(CustomerHealth)
+class CustomerHealthAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "score", "band", "latest_nps", "open_tickets", "breaches",
+                    "computed_at"]
+    list_filter = ["band"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__name", "customer__external_id"]
+
+
+@admin.register(AnalysisSnapshot)
+class AnalysisSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "scope_type", "scope_id", "window_days", "computed_at"]
+    list_filter = ["kind", "scope_type"]

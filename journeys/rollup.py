@@ -43,12 +43,12 @@ def _int_sum(expression: str, condition: Q) -> Coalesce:
 
 
 def _aggregate(signals: QuerySet[ExperienceSignal]) -> QuerySet:
-    """One row per (touchpoint, day) with every additive component, computed in the database."""
+    """One row per (touchpoint, day, segment) with every additive component, computed in the database."""
     nps, csat, ces = Q(kind=K.NPS_ANSWER), Q(kind=K.CSAT_ANSWER), Q(kind=K.CES_ANSWER)
     resolved, first, wait = Q(kind=K.TICKET_RESOLVED), Q(kind=K.FIRST_RESPONSE), Q(kind=K.QUEUE_WAIT)
     return (
         signals.annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_default_timezone()))
-        .values("touchpoint_id", "day")
+        .values("touchpoint_id", "day", "segment")
         .annotate(
             signals=Count("id"),
             nps_responses=Count("id", filter=nps),
@@ -73,7 +73,7 @@ def _aggregate(signals: QuerySet[ExperienceSignal]) -> QuerySet:
             fcr_lost=Count("id", filter=Q(kind=K.FCR_REVOKED)),
             reopens=Count("id", filter=Q(kind=K.TICKET_REOPENED)),
         )
-        .order_by("touchpoint_id", "day")
+        .order_by("touchpoint_id", "day", "segment")
     )
 
 

@@ -98,7 +98,8 @@ def signal_record(
 ) -> tuple[ExperienceSignal, bool]:
     """Append one signal to the ledger unless its natural key (source, source_id, kind) is there.
 
-    Returns the signal and whether it was created. Recording the same key again changes nothing, so
+    The customer's segment is frozen on the signal, so a later change of segment never rewrites past
+    scores. Returns the signal and whether it was created. Recording the same key again changes nothing, so
     callers may retry freely. A rollup is queued after the surrounding transaction commits.
     """
     _check_value(kind, value)
@@ -113,6 +114,7 @@ def signal_record(
                     customer=customer,
                     kind=kind,
                     value=value,
+                    segment=customer.segment if customer is not None else "",
                     source=source,
                     source_id=str(source_id),
                     occurred_at=occurred_at,

@@ -18,7 +18,7 @@ FIELDS = [f.name for f in ScoreComponentDaily._meta.fields if f.name not in {"id
 
 
 def snapshot() -> list[tuple]:
-    return list(ScoreComponentDaily.objects.order_by("touchpoint_id", "day").values_list(*FIELDS))
+    return list(ScoreComponentDaily.objects.order_by("touchpoint_id", "day", "segment").values_list(*FIELDS))
 
 
 def record_random_signals(touchpoints, n: int, rng: random.Random, offset: int = 0) -> None:

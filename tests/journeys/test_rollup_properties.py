@@ -39,7 +39,7 @@ arrivals = st.lists(st.lists(signal, min_size=0, max_size=12), min_size=1, max_s
 
 
 def snapshot() -> list[tuple]:
-    return list(ScoreComponentDaily.objects.order_by("touchpoint_id", "day").values_list(*FIELDS))
+    return list(ScoreComponentDaily.objects.order_by("touchpoint_id", "day", "segment").values_list(*FIELDS))
 
 
 @pytest.mark.django_db

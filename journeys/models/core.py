@@ -140,7 +140,10 @@ class Touchpoint(models.Model):
         help_text="Relative weight of this touchpoint in its stage's and journey's score.",
     )
     position = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Archived touchpoints keep their history but leave the map."
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -173,6 +176,10 @@ class ExperienceSignal(models.Model):
     )
     kind = models.CharField(max_length=40, choices=SignalKind.choices)
     value = models.FloatField(null=True, blank=True)
+    segment = models.CharField(
+        max_length=60, blank=True, default="",
+        help_text="The customer's segment when the signal was recorded (frozen, like context).",
+    )
     source = models.CharField(max_length=30, help_text="What recorded it: ticket, response, api ...")
     source_id = models.CharField(max_length=64)
     occurred_at = models.DateTimeField(help_text="When the outcome happened (its day is scored).")
@@ -208,6 +215,7 @@ class ScoreComponentDaily(models.Model):
 
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="daily")
     day = models.DateField()
+    segment = models.CharField(max_length=60, blank=True, default="")
     signals = models.PositiveIntegerField(default=0)
     nps_responses = models.PositiveIntegerField(default=0)
     nps_promoters = models.PositiveIntegerField(default=0)
@@ -235,11 +243,13 @@ class ScoreComponentDaily(models.Model):
         verbose_name = "daily score component"
         constraints = [
             # Also the index for every window query: touchpoints IN (...) AND day >= start.
-            models.UniqueConstraint(fields=["touchpoint", "day"], name="journeys_component_tp_day")
+            models.UniqueConstraint(
+                fields=["touchpoint", "day", "segment"], name="journeys_component_tp_day_segment"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.touchpoint_id} {self.day}"
+        return f"{self.touchpoint_id} {self.day} {self.segment}".rstrip()
 
 
 class RollupWatermark(models.Model):
