@@ -1,18 +1,13 @@
-"""The CX manager's pages: the program dashboard, the journey map and a touchpoint's figures."""
+"""The CX manager's pages: the program dashboard and the journey map."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import render
 
-from cxhub.forms import run_service
-from journeys import selectors, services
-from journeys.forms import TouchpointTargetForm
-from journeys.models import Journey, Touchpoint
+from journeys import selectors
+from journeys.models import Journey
 
 
 def _window(request: HttpRequest) -> selectors.Window:
@@ -41,31 +36,3 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "journeys/journey_detail.html", {
         "card": card, "window": window, "windows": selectors.WINDOWS,
     })
-
-
-@login_required
-@permission_required("journeys.view_touchpoint", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        touchpoint = selectors.touchpoint_get(touchpoint_id=pk)
-    except Touchpoint.DoesNotExist:
-        raise Http404("No such touchpoint.") from None
-    can_edit = request.user.has_perm("journeys.change_touchpoint")
-    form = TouchpointTargetForm(initial={"target_score": touchpoint.target_score,
-                                         "weight": touchpoint.weight})
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("Only a CX manager can change targets and weights.")
-        form = TouchpointTargetForm(request.POST)
-        if form.is_valid() and run_service(form, lambda: services.touchpoint_set_target(
-                touchpoint=touchpoint, **form.cleaned_data)):
-            messages.success(request, f"Saved the target and weight of {touchpoint.name}.")
-            return redirect("journeys:touchpoint", pk=touchpoint.pk)
-    window = _window(request)
-    return render(request, "journeys/touchpoint_detail.html", {
-        "touchpoint": touchpoint,
-        "card": selectors.TouchpointCard(
-            touchpoint, selectors.touchpoint_scorecard(touchpoint=touchpoint, window=window)),
-        "form": form, "can_edit": can_edit, "window": window, "windows": selectors.WINDOWS,
-    }, status=400 if form.errors else 200)
