@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("journeys.urls_alerts")),
     path("", include("journeys.urls_builder")),
     path("", include("journeys.urls_insights")),
+    path("", include("journeys.urls_health")),
 ]
