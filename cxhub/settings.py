@@ -297,6 +297,8 @@ SPECTACULAR_SETTINGS = {
 # --- Scores ----------------------------------------------------------------------------------------
 # Signals handled by one rollup transaction: each costs one index-range read of its touchpoint-day.
 ROLLUP_BATCH_SIZE = envint("ROLLUP_BATCH_SIZE", 5000)
+# New signals queue one rollup per burst, this many seconds after the burst's first commit.
+ROLLUP_DEBOUNCE_SECONDS = envint("ROLLUP_DEBOUNCE_SECONDS", 5)
 
 # --- Service desk automations ----------------------------------------------------------------------
 # Open tickets recomputed per SLA run: each costs a row lock and one read of its history.

@@ -205,3 +205,38 @@ def test_it_rolls_up_committed_signals_in_a_real_worker(worker: Worker) -> None:
     handover = rows[(delivery.id, tuesday.date())]
     assert (handover.signals, handover.sla_met, handover.sla_breached) == (2, 1, 1)
     assert "journeys.tasks.rollup_scores" in worker.log.read_text(errors="replace")
+
+
+def test_a_burst_of_signals_queues_one_debounced_rollup(
+    transactional_db: None, broker_url: str, settings
+) -> None:
+    # given the broker in use, a debounce delay, and a queue of this run's own
+    import redis
+    from django.core.cache import cache
+
+    from journeys.services import ROLLUP_QUEUED_KEY
+
+    settings.ROLLUP_DEBOUNCE_SECONDS = 30
+    cache.delete(ROLLUP_QUEUED_KEY)
+    queue = f"cxhub-test-{uuid.uuid4().hex[:12]}"
+    saved_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    client = redis.Redis.from_url(broker_url)
+    try:
+        touchpoint = TouchpointFactory()
+        moment = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)
+        # when five signals commit one after another
+        for n in range(5):
+            signal_record(touchpoint=touchpoint, kind=SignalKind.CSAT_ANSWER, value=4,
+                          source="burst", source_id=str(n), occurred_at=moment)
+        # then one rollup waits in the queue, to run after the delay
+        assert client.llen(queue) == 1
+        # and once the delay has passed, the next signal queues the next one
+        cache.delete(ROLLUP_QUEUED_KEY)
+        signal_record(touchpoint=touchpoint, kind=SignalKind.CSAT_ANSWER, value=4,
+                      source="burst", source_id="after", occurred_at=moment)
+        assert client.llen(queue) == 2
+    finally:
+        app.conf.task_default_queue = saved_queue
+        client.delete(queue)
+        cache.delete(ROLLUP_QUEUED_KEY)
