@@ -4,7 +4,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
+from django.utils import timezone
+
+from cxhub.webhooks.choices import DeliveryStatus
+from cxhub.webhooks.signing import new_event_id, new_secret
 
 
 class Team(models.Model):
@@ -20,3 +25,122 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Outgoing webhooks -----------------------------------------------------------------------------
+# The rules live in cxhub/webhooks/services.py; these hold the fields and constraints.
+
+
+class WebhookSubscription(models.Model):
+    """A URL that receives signed POSTs for the event types it lists ("*" for all)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="webhook_subscriptions")
+    url = models.URLField(max_length=2000, validators=[URLValidator(schemes=["http", "https"])],
+                          help_text="Where events are POSTed; http or https only.")
+    description = models.CharField(max_length=200, blank=True)
+    event_types = models.JSONField(default=list, help_text='Event types to send; ["*"] for all.')
+    secret = models.CharField(max_length=120, default=new_secret, editable=False)
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    # Failed automatic attempts since the last success, and when that run of failures began: together
+    # they decide when a dead endpoint is switched off.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # event_emit reads every active subscription on each event.
+            models.Index(fields=["is_active"], name="cxhub_whsub_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.event_types or event_type in self.event_types
+
+
+class WebhookEvent(models.Model):
+    """Something that happened, as sent to subscribers: the id is public and the same on every retry."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=new_event_id, editable=False)
+    type = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The retention purge deletes the oldest events first.
+            models.Index(fields=["created_at"], name="cxhub_whevent_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"
+
+
+class WebhookDelivery(models.Model):
+    """One event on its way to one subscription, across all its attempts."""
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE,
+                                     related_name="deliveries")
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    # When the next attempt is due; while an attempt runs it is pushed out as a lease, so no other
+    # worker claims the same delivery (see services.delivery_attempt).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_response = models.TextField(blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscription"], name="cxhub_whdelivery_once"),
+        ]
+        indexes = [
+            # The sweep: open deliveries whose next attempt is due.
+            models.Index(fields=["status", "next_attempt_at"], name="cxhub_whdelivery_due_idx"),
+            # A subscription's deliveries, newest first (its page and the API filter).
+            models.Index(fields=["subscription", "-created_at"], name="cxhub_whdelivery_sub_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} -> {self.subscription_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP request of a delivery and what came back."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    succeeded = models.BooleanField(default=False)
+    manual = models.BooleanField(default=False, help_text="Asked for by a person (redeliver or test).")
+    # When the attempt after this one was scheduled for, if any: the backoff schedule as it happened.
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="cxhub_whattempt_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} of delivery {self.delivery_id}"

@@ -192,6 +192,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": envint("INVITATION_INTERVAL_SECONDS", 60),
         "options": {"expires": envint("INVITATION_INTERVAL_SECONDS", 60)},
     },
+    # Webhook deliveries the broker missed and retries that are due; stale ones abandoned.
+    "retry-webhook-deliveries": {
+        "task": "cxhub.tasks.retry_webhook_deliveries",
+        "schedule": envint("WEBHOOK_SWEEP_INTERVAL_SECONDS", 30),
+        "options": {"expires": envint("WEBHOOK_SWEEP_INTERVAL_SECONDS", 30)},
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------------------------
@@ -313,6 +319,19 @@ PENDING_REMINDER_HOURS = envint("PENDING_REMINDER_HOURS", 48)
 INVITATION_BATCH_SIZE = envint("INVITATION_BATCH_SIZE", 200)
 # Customers invited per transaction of a segment batch: each costs a customer row lock and a fatigue query.
 INVITE_BATCH_SIZE = envint("INVITE_BATCH_SIZE", 500)
+
+# --- Outgoing webhooks (docs/webhooks.md) ----------------------------------------------------------
+WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Seconds to wait after the 1st, 2nd, ... failed attempt; the last step repeats until the window ends.
+WEBHOOK_RETRY_SCHEDULE = [int(step) for step in envlist("WEBHOOK_RETRY_SCHEDULE",
+                                                        "30,120,600,1800,3600,7200,14400")]
+WEBHOOK_RETRY_WINDOW_HOURS = envint("WEBHOOK_RETRY_WINDOW_HOURS", 24)
+# A subscription is switched off after this many failed attempts in a row spanning this many hours.
+WEBHOOK_DISABLE_AFTER_FAILURES = envint("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+WEBHOOK_DISABLE_AFTER_HOURS = envint("WEBHOOK_DISABLE_AFTER_HOURS", 24)
+# Deliveries queued per sweep run: each costs one claim, one HTTP request of at most the timeout.
+WEBHOOK_BATCH_SIZE = envint("WEBHOOK_BATCH_SIZE", 200)
+WEBHOOK_EVENT_RETENTION_DAYS = envint("WEBHOOK_EVENT_RETENTION_DAYS", 30)
 
 LOGGING = {
     "version": 1,

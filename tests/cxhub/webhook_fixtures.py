@@ -1,0 +1,24 @@
+"""Fixtures shared by the webhook tests (imported by their modules)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxhub.models import WebhookSubscription
+from tests.cxhub.webhook_receiver import Receiver
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def subscription(manager, receiver) -> WebhookSubscription:
+    """Alice's subscription to every event, pointing at the local receiver."""
+    sub = WebhookSubscription.objects.create(owner=manager, url=receiver.url, event_types=["*"],
+                                             description="CRM sync")
+    receiver.secret = sub.secret
+    return sub
