@@ -1,0 +1,441 @@
+"""Writes that shape a program: programs, journeys, stages, touchpoints and personas.
+
+Rules (docs/goals.md, "The builder"):
+- Stage positions within a journey, and active touchpoint positions within a stage, stay dense
+  (0..n-1). Every change of order locks the journey row first (`select_for_update`), so two managers
+  reordering the same journey at once are serialised and neither sees a half-renumbered list.
+- Archiving a touchpoint takes it off the map but keeps its signals and daily components, so past
+  figures are never rewritten. Only what has no history (no signals) can be deleted.
+- Every refusal is a `DomainError` naming the field at fault; nothing is written when one is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from cxhub.exceptions import ConflictError, DomainError
+from cxhub.models import Team
+from journeys.choices import Channel
+from journeys.models import (
+    ExperienceSignal,
+    Journey,
+    Persona,
+    Program,
+    ScoreComponentDaily,
+    Stage,
+    Touchpoint,
+)
+from journeys.scoring import BLEND_KEYS, validate_weights
+from journeys.services import touchpoint_set_target
+
+MAX_MIN_SAMPLE = 10_000
+
+
+def _text(value: str, *, field: str, label: str, max_length: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(f"{label} is required.", field=field)
+    if len(value) > max_length:
+        raise DomainError(f"{label} can have at most {max_length} characters.", field=field)
+    return value
+
+
+def _lock_journey(journey_id: int) -> Journey:
+    """Lock the journey row: every reorder in the journey goes through this, one at a time."""
+    return Journey.objects.select_for_update().get(pk=journey_id)
+
+
+def _renumber(rows: Sequence[Any]) -> None:
+    """Give rows positions 0..n-1 in the order given, writing only those that change."""
+    changed = []
+    for position, row in enumerate(rows):
+        if row.position != position:
+            row.position = position
+            changed.append(row)
+    if changed:
+        type(changed[0]).objects.bulk_update(changed, ["position"])
+
+
+# --- Programs ----------------------------------------------------------------------------------------
+
+
+def _program_fields(*, name: str, purpose: str, score_weights: object, min_sample_size: int,
+                    program: Program | None) -> dict[str, Any]:
+    name = _text(name, field="name", label="The name", max_length=150)
+    clash = Program.objects.filter(name__iexact=name)
+    if program is not None:
+        clash = clash.exclude(pk=program.pk)
+    if clash.exists():
+        raise DomainError(f"A program called “{name}” exists already.", field="name")
+    purpose = _text(purpose, field="purpose", label="The purpose", max_length=5000)
+    try:
+        weights = validate_weights(score_weights)
+    except ValueError as exc:
+        raise DomainError(str(exc), field="score_weights") from None
+    weights = {key: weights.get(key, 0.0) for key in BLEND_KEYS}
+    if isinstance(min_sample_size, bool) or not isinstance(min_sample_size, int) \
+            or not 1 <= min_sample_size <= MAX_MIN_SAMPLE:
+        raise DomainError(f"The minimum sample must be a whole number from 1 to {MAX_MIN_SAMPLE}.",
+                          field="min_sample_size")
+    return {"name": name, "purpose": purpose, "score_weights": weights,
+            "min_sample_size": min_sample_size}
+
+
+@transaction.atomic
+def program_create(*, name: str, purpose: str, score_weights: object, min_sample_size: int) -> Program:
+    """A new program with its purpose, score weights (csat, nps, ces, sla, fcr) and minimum sample."""
+    fields = _program_fields(name=name, purpose=purpose, score_weights=score_weights,
+                             min_sample_size=min_sample_size, program=None)
+    return Program.objects.create(**fields)
+
+
+@transaction.atomic
+def program_update(*, program: Program, name: str, purpose: str, score_weights: object,
+                   min_sample_size: int) -> Program:
+    """Change a program. New weights apply to every window, past ones included: they are how the
+    components are read, not part of the components."""
+    fields = _program_fields(name=name, purpose=purpose, score_weights=score_weights,
+                             min_sample_size=min_sample_size, program=program)
+    for key, value in fields.items():
+        setattr(program, key, value)
+    program.save(update_fields=[*fields, "updated_at"])
+    return program
+
+
+# --- Journeys ----------------------------------------------------------------------------------------
+
+
+def _journey_name(name: str, *, program: Program, journey: Journey | None) -> str:
+    name = _text(name, field="name", label="The name", max_length=150)
+    clash = Journey.objects.filter(program=program, name__iexact=name)
+    if journey is not None:
+        clash = clash.exclude(pk=journey.pk)
+    if clash.exists():
+        raise DomainError(f"The program has a journey called “{name}” already.", field="name")
+    return name
+
+
+@transaction.atomic
+def journey_create(*, program: Program, name: str, description: str = "") -> Journey:
+    """A new journey, placed after the program's other journeys."""
+    # Locks the program so two journeys created at once do not take the same position.
+    Program.objects.select_for_update().filter(pk=program.pk).exists()
+    name = _journey_name(name, program=program, journey=None)
+    position = Journey.objects.filter(program=program).count()
+    return Journey.objects.create(program=program, name=name, description=(description or "").strip(),
+                                  position=position)
+
+
+@transaction.atomic
+def journey_update(*, journey: Journey, name: str, description: str = "") -> Journey:
+    journey.name = _journey_name(name, program=journey.program, journey=journey)
+    journey.description = (description or "").strip()
+    journey.save(update_fields=["name", "description", "updated_at"])
+    return journey
+
+
+# --- Stages ------------------------------------------------------------------------------------------
+
+
+def _stage_name(name: str, *, journey: Journey, stage: Stage | None) -> str:
+    name = _text(name, field="name", label="The name", max_length=150)
+    clash = Stage.objects.filter(journey=journey, name__iexact=name)
+    if stage is not None:
+        clash = clash.exclude(pk=stage.pk)
+    if clash.exists():
+        raise DomainError(f"The journey has a stage called “{name}” already.", field="name")
+    return name
+
+
+@transaction.atomic
+def stage_add(*, journey: Journey, name: str, description: str = "") -> Stage:
+    """A new stage at the end of the journey (under the journey lock, so positions stay dense)."""
+    journey = _lock_journey(journey.pk)
+    name = _stage_name(name, journey=journey, stage=None)
+    position = Stage.objects.filter(journey=journey).count()
+    return Stage.objects.create(journey=journey, name=name, description=(description or "").strip(),
+                                position=position)
+
+
+@transaction.atomic
+def stage_rename(*, stage: Stage, name: str, description: str | None = None) -> Stage:
+    stage.name = _stage_name(name, journey=stage.journey, stage=stage)
+    fields = ["name"]
+    if description is not None:
+        stage.description = description.strip()
+        fields.append("description")
+    stage.save(update_fields=fields)
+    return stage
+
+
+@transaction.atomic
+def stage_reorder(*, journey: Journey, stage_ids: Sequence[int]) -> list[Stage]:
+    """Put the journey's stages in the order given: a full list of its stage ids, each once.
+
+    Locks the journey first; the list is checked against the stages as they are under the lock, so a
+    list made before another manager added or deleted a stage is refused rather than half applied.
+    """
+    journey = _lock_journey(journey.pk)
+    stages = {s.pk: s for s in Stage.objects.filter(journey=journey)}
+    try:
+        wanted = [int(pk) for pk in stage_ids]
+    except (TypeError, ValueError):
+        raise DomainError("The new order must list stage ids.", field="order") from None
+    if len(wanted) != len(set(wanted)) or set(wanted) != set(stages):
+        raise DomainError("The new order must list every stage of the journey exactly once; "
+                          "reload the page and try again.", field="order", code="stale")
+    ordered = [stages[pk] for pk in wanted]
+    _renumber(ordered)
+    return ordered
+
+
+@transaction.atomic
+def stage_move(*, stage: Stage, direction: str) -> Stage:
+    """Move a stage one place up (earlier) or down (later) in its journey."""
+    if direction not in ("up", "down"):
+        raise DomainError("Move a stage up or down.", field="direction")
+    journey = _lock_journey(stage.journey_id)
+    stages = list(Stage.objects.filter(journey=journey).order_by("position", "id"))
+    index = next((i for i, s in enumerate(stages) if s.pk == stage.pk), None)
+    if index is None:
+        raise DomainError("This stage is no longer in the journey.", field="direction")
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(stages):
+        where = "first" if direction == "up" else "last"
+        raise DomainError(f"“{stage.name}” is the {where} stage already.", field="direction")
+    stages[index], stages[other] = stages[other], stages[index]
+    _renumber(stages)
+    return stages[other]
+
+
+def _has_history(touchpoints: Any) -> bool:
+    return (ExperienceSignal.objects.filter(touchpoint__in=touchpoints).exists()
+            or ScoreComponentDaily.objects.filter(touchpoint__in=touchpoints).exists())
+
+
+def _delete(obj: Any, what: str) -> None:
+    try:
+        obj.delete()
+    except ProtectedError as exc:
+        names = sorted({o._meta.verbose_name_plural for o in exc.protected_objects})
+        raise DomainError(f"The {what} is still referenced by {', '.join(names)}; "
+                          "remove those first or archive instead.", code="protected") from None
+
+
+@transaction.atomic
+def stage_delete(*, stage: Stage) -> None:
+    """Delete a stage and its touchpoints, only when none of them has history (signals or scores)."""
+    journey = _lock_journey(stage.journey_id)
+    touchpoints = Touchpoint.objects.filter(stage=stage)
+    if _has_history(touchpoints):
+        raise DomainError(
+            f"“{stage.name}” has touchpoints with recorded signals, so it cannot be deleted: their "
+            "history is part of past scores. Archive those touchpoints instead.", field="stage",
+            code="has_history")
+    _delete(stage, "stage")
+    _renumber(list(Stage.objects.filter(journey=journey).order_by("position", "id")))
+
+
+# --- Touchpoints -------------------------------------------------------------------------------------
+
+
+def _active_in(stage_id: int) -> list[Touchpoint]:
+    return list(Touchpoint.objects.filter(stage_id=stage_id, is_active=True).order_by("position", "id"))
+
+
+def _touchpoint_name(name: str, *, stage: Stage, touchpoint: Touchpoint | None) -> str:
+    name = _text(name, field="name", label="The name", max_length=150)
+    clash = Touchpoint.objects.filter(stage=stage, name__iexact=name)
+    if touchpoint is not None:
+        clash = clash.exclude(pk=touchpoint.pk)
+    if clash.exists():
+        raise DomainError(f"The stage has a touchpoint called “{name}” already (maybe archived).",
+                          field="name")
+    return name
+
+
+def _check_channel(channel: str) -> str:
+    if channel not in Channel.values:
+        raise DomainError("Choose a channel from the list.", field="channel")
+    return channel
+
+
+def _place(touchpoint: Touchpoint, stage_id: int, position: int | None) -> None:
+    """Insert an active touchpoint into its stage's order at `position` (the end when None)."""
+    others = [tp for tp in _active_in(stage_id) if tp.pk != touchpoint.pk]
+    if position is None or position > len(others):
+        position = len(others)
+    if position < 0:
+        raise DomainError("The position cannot be negative.", field="position")
+    others.insert(position, touchpoint)
+    _renumber(others)
+
+
+@transaction.atomic
+def touchpoint_create(
+    *, stage: Stage, name: str, description: str = "", channel: str = Channel.IN_PERSON,
+    owner_team: Team | None = None, target_score: Decimal = Decimal("75"),
+    weight: Decimal = Decimal("1"), position: int | None = None,
+) -> Touchpoint:
+    """A new touchpoint in a stage, at `position` among its active touchpoints (the end by default)."""
+    _lock_journey(stage.journey_id)
+    touchpoint = Touchpoint.objects.create(
+        stage=stage, name=_touchpoint_name(name, stage=stage, touchpoint=None),
+        description=(description or "").strip(), channel=_check_channel(channel), owner_team=owner_team,
+        position=0,
+    )
+    # The target and weight rules live in one service; a refusal there rolls this insert back.
+    touchpoint_set_target(touchpoint=touchpoint, target_score=target_score, weight=weight)
+    _place(touchpoint, stage.pk, position)
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_update(
+    *, touchpoint: Touchpoint, name: str, description: str = "", channel: str = Channel.IN_PERSON,
+    owner_team: Team | None = None, target_score: Decimal, weight: Decimal,
+) -> Touchpoint:
+    """Change what a touchpoint is called, its channel, owner, target and weight."""
+    touchpoint.name = _touchpoint_name(name, stage=touchpoint.stage, touchpoint=touchpoint)
+    touchpoint.description = (description or "").strip()
+    touchpoint.channel = _check_channel(channel)
+    touchpoint.owner_team = owner_team
+    touchpoint.save(update_fields=["name", "description", "channel", "owner_team", "updated_at"])
+    touchpoint_set_target(touchpoint=touchpoint, target_score=target_score, weight=weight)
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage, position: int | None = None) -> Touchpoint:
+    """Move a touchpoint to another stage of the same journey (or to another place in its own), at
+    `position` among the active ones (the end by default). History moves with it: signals belong to
+    the touchpoint, not the stage."""
+    if stage.journey_id != touchpoint.stage.journey_id:
+        raise DomainError("A touchpoint can move only between stages of its own journey.", field="stage")
+    _lock_journey(stage.journey_id)
+    if not touchpoint.is_active:
+        raise ConflictError("Restore the touchpoint before moving it.", field="stage")
+    if stage.pk != touchpoint.stage_id:
+        _touchpoint_name(touchpoint.name, stage=stage, touchpoint=touchpoint)
+    source = touchpoint.stage_id
+    touchpoint.stage = stage
+    touchpoint.save(update_fields=["stage", "updated_at"])
+    _place(touchpoint, stage.pk, position)
+    if source != stage.pk:
+        _renumber(_active_in(source))
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_move_step(*, touchpoint: Touchpoint, direction: str) -> Touchpoint:
+    """Move an active touchpoint one place up or down within its stage."""
+    if direction not in ("up", "down"):
+        raise DomainError("Move a touchpoint up or down.", field="direction")
+    _lock_journey(touchpoint.stage.journey_id)
+    rows = _active_in(touchpoint.stage_id)
+    index = next((i for i, tp in enumerate(rows) if tp.pk == touchpoint.pk), None)
+    if index is None:
+        raise ConflictError("Restore the touchpoint before moving it.", field="direction")
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(rows):
+        where = "first" if direction == "up" else "last"
+        raise DomainError(f"“{touchpoint.name}” is the {where} in its stage already.", field="direction")
+    rows[index], rows[other] = rows[other], rows[index]
+    _renumber(rows)
+    return rows[other]
+
+
+@transaction.atomic
+def touchpoint_archive(*, touchpoint: Touchpoint, at: datetime | None = None) -> Touchpoint:
+    """Take a touchpoint off the map. Its signals and daily components stay, so scores over windows
+    that include its past are not rewritten; new signals can no longer be placed on it by the pages."""
+    _lock_journey(touchpoint.stage.journey_id)
+    touchpoint.refresh_from_db(fields=["is_active", "archived_at", "position"])
+    if not touchpoint.is_active:
+        raise ConflictError(f"“{touchpoint.name}” is archived already.", field="touchpoint")
+    touchpoint.is_active = False
+    touchpoint.archived_at = at or timezone.now()
+    touchpoint.save(update_fields=["is_active", "archived_at", "updated_at"])
+    _renumber(_active_in(touchpoint.stage_id))
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_restore(*, touchpoint: Touchpoint) -> Touchpoint:
+    """Put an archived touchpoint back on the map, at the end of its stage."""
+    _lock_journey(touchpoint.stage.journey_id)
+    touchpoint.refresh_from_db(fields=["is_active", "archived_at", "position"])
+    if touchpoint.is_active:
+        raise ConflictError(f"“{touchpoint.name}” is not archived.", field="touchpoint")
+    touchpoint.is_active = True
+    touchpoint.archived_at = None
+    touchpoint.position = len(_active_in(touchpoint.stage_id))
+    touchpoint.save(update_fields=["is_active", "archived_at", "position", "updated_at"])
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
+    """Delete a touchpoint that has no history; one with signals can only be archived."""
+    _lock_journey(touchpoint.stage.journey_id)
+    if _has_history([touchpoint.pk]):
+        raise DomainError(f"“{touchpoint.name}” has recorded signals, so it cannot be deleted; "
+                          "archive it instead.", field="touchpoint", code="has_history")
+    stage_id = touchpoint.stage_id
+    _delete(touchpoint, "touchpoint")
+    _renumber(_active_in(stage_id))
+
+
+# --- Personas ----------------------------------------------------------------------------------------
+
+
+def _persona_fields(*, program: Program, name: str, description: str, needs: str, segment: str,
+                    persona: Persona | None) -> dict[str, Any]:
+    name = _text(name, field="name", label="The name", max_length=120)
+    clash = Persona.objects.filter(program=program, name__iexact=name)
+    if persona is not None:
+        clash = clash.exclude(pk=persona.pk)
+    if clash.exists():
+        raise DomainError(f"The program has a persona called “{name}” already.", field="name")
+    segment = (segment or "").strip()
+    if len(segment) > 60:
+        raise DomainError("The segment can have at most 60 characters.", field="segment")
+    return {"program": program, "name": name, "description": (description or "").strip(),
+            "needs": (needs or "").strip(), "segment": segment}
+
+
+@transaction.atomic
+def persona_create(*, program: Program, name: str, description: str = "", needs: str = "",
+                   segment: str = "") -> Persona:
+    """A persona of a program, optionally standing for a customer segment."""
+    fields = _persona_fields(program=program, name=name, description=description, needs=needs,
+                             segment=segment, persona=None)
+    try:
+        return Persona.objects.create(**fields)
+    except IntegrityError:  # a concurrent create took the name between the check and the insert
+        raise DomainError(f"The program has a persona called “{fields['name']}” already.",
+                          field="name") from None
+
+
+@transaction.atomic
+def persona_update(*, persona: Persona, program: Program | None = None, name: str,
+                   description: str = "", needs: str = "", segment: str = "") -> Persona:
+    fields = _persona_fields(program=program or persona.program, name=name, description=description,
+                             needs=needs, segment=segment, persona=persona)
+    for key, value in fields.items():
+        setattr(persona, key, value)
+    persona.save(update_fields=[*fields, "updated_at"])
+    return persona
+
+
+@transaction.atomic
+def persona_delete(*, persona: Persona) -> None:
+    """Personas carry no history: deleting one removes only its description."""
+    persona.delete()
