@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import hashlib
 import logging
+import operator
+import re
+import time
+import uuid
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import django_filters
 from django import forms
+from django.core import signing
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
-from django.db.models import Expression, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Expression, F, Model, OrderBy, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, pagination, permissions, serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import exceptions, pagination, permissions, serializers, status, throttling
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
 
 from cxhub.exceptions import DomainError
 
@@ -55,10 +70,191 @@ class RolePermission(permissions.DjangoModelPermissions):
         return super().has_permission(request, view)
 
 
-class DefaultPagination(pagination.PageNumberPagination):
+class _Term(NamedTuple):
+    """One column of a keyset order: the annotation that holds its value, and how it sorts."""
+
+    alias: str
+    descending: bool
+    nullable: bool
+
+    def order(self, *, reverse: bool) -> OrderBy:
+        descending = self.descending != reverse
+        if not self.nullable:
+            return OrderBy(F(self.alias), descending=descending)
+        # Empty values sort last going forward (on SQLite and PostgreSQL alike), so first going back.
+        return OrderBy(F(self.alias), descending=descending, nulls_last=not reverse, nulls_first=reverse)
+
+    def after(self, value: Any, *, reverse: bool) -> Q | None:
+        """Rows after `value` in this column's order (None: there are none)."""
+        descending = self.descending != reverse
+        if value is None:  # empty values come last forward, first backward
+            return Q(**{f"{self.alias}__isnull": False}) if reverse and self.nullable else None
+        condition = Q(**{f"{self.alias}__{'lt' if descending else 'gt'}": value})
+        if self.nullable and not reverse:
+            condition |= Q(**{f"{self.alias}__isnull": True})
+        return condition
+
+    def equal(self, value: Any) -> Q:
+        if value is None:
+            return Q(**{f"{self.alias}__isnull": True})
+        return Q(**{self.alias: value})
+
+
+def keyset_ordered(queryset: QuerySet) -> tuple[QuerySet, list[_Term], str]:
+    """The queryset ordered as asked (its `order_by`, else the model's default), ending with the primary
+    key so that the order is total, each ordering value annotated so a page's edges can be read.
+
+    Returns the queryset, its terms, and a short signature of the order that cursors carry.
+    """
+    ordering = list(queryset.query.order_by)
+    if not ordering and queryset.query.default_ordering:
+        ordering = list(queryset.model._meta.ordering)
+    pk_name = queryset.model._meta.pk.name
+    annotations: dict[str, Any] = {}
+    labels: list[str] = []
+    descending_flags: list[bool] = []
+    for term in ordering:
+        if isinstance(term, str):
+            if term == "?":
+                continue  # a random order cannot be paged
+            descending = term.startswith("-")
+            name = term.lstrip("-")
+            expression: Any = F("pk" if name == pk_name else name)
+            label = term
+        elif isinstance(term, OrderBy):
+            descending, expression, label = term.descending, term.expression, repr(term)
+        else:
+            descending, expression, label = False, term, repr(term)
+        annotations[f"_cursor_{len(annotations)}"] = expression
+        labels.append(label)
+        descending_flags.append(descending)
+    if not any(isinstance(e, F) and e.name == "pk" for e in annotations.values()):
+        annotations[f"_cursor_{len(annotations)}"] = F("pk")
+        labels.append("pk")
+        descending_flags.append(False)
+    queryset = queryset.annotate(**annotations)
+    terms = []
+    for alias, descending in zip(annotations, descending_flags, strict=True):
+        output = queryset.query.annotations[alias].output_field
+        terms.append(_Term(alias, descending, nullable=bool(getattr(output, "null", False))))
+    signature = hashlib.sha256("|".join(labels).encode()).hexdigest()[:12]
+    return queryset, terms, signature
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"dec": str(value)}
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "dt" in value:
+            return dt.datetime.fromisoformat(value["dt"])
+        if "d" in value:
+            return dt.date.fromisoformat(value["d"])
+        if "dec" in value:
+            return Decimal(value["dec"])
+        raise ValueError("unknown value")
+    return value
+
+
+class DefaultPagination(pagination.CursorPagination):
+    """Cursor (keyset) pagination for every list: `?cursor=` from a `next` or `previous` link.
+
+    A page is the `page_size` rows after (or before) the previous page's edge in the list's order, which
+    always ends with the id: a page costs the same whatever its depth, rows added or removed meanwhile
+    never shift the pages a client is walking, and nothing is counted. The cursor is signed, so a forged
+    or mangled one is a 400, never a database error; it belongs to the order it was made for.
+    """
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    cursor_query_description = "Where the page starts: the cursor of a `next` or `previous` link (opaque)."
+    page_size_query_description = f"Items per page, 1 to {max_page_size} (default {page_size})."
+    invalid_cursor_message = "This cursor is not valid for this list: start again without it."
+    cursor_salt = "cxhub.api.cursor"
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param, "").strip()
+        if not raw:
+            return self.page_size
+        if not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return min(int(raw), self.max_page_size)
+
+    def _decode(self, request: Request, signature: str) -> tuple[bool, list[Any]] | None:
+        token = request.query_params.get(self.cursor_query_param)
+        if not token:
+            return None
+        invalid = exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+        try:
+            payload = signing.loads(token, salt=self.cursor_salt)
+            if payload["o"] != signature:
+                raise invalid
+            return bool(payload["r"]), [_decode_value(v) for v in payload["v"]]
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise invalid from None
+
+    def _link(self, reverse: bool, row: Any, terms: list[_Term], signature: str) -> str:
+        payload = {"o": signature, "r": int(reverse),
+                   "v": [_encode_value(getattr(row, term.alias)) for term in terms]}
+        token = signing.dumps(payload, salt=self.cursor_salt, compress=True)
+        return replace_query_param(self.base_url, self.cursor_query_param, token)
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: APIView | None = None) -> list[Any]:
+        self.request = request
+        self.base_url = request.build_absolute_uri()
+        self.page_size = self.get_page_size(request)
+        queryset, terms, signature = keyset_ordered(queryset)
+        position = self._decode(request, signature)
+        reverse = position is not None and position[0]
+        if position is not None:
+            values = position[1]
+            if len(values) != len(terms):
+                raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+            # Lexicographic "after": equal on the first i columns and after on column i, for some i.
+            conditions: list[Q] = []
+            for i, term in enumerate(terms):
+                after = term.after(values[i], reverse=reverse)
+                if after is not None:
+                    conditions.append(
+                        functools.reduce(operator.and_, [t.equal(v) for t, v in zip(terms[:i], values[:i],
+                                                                                   strict=True)], after))
+            if not conditions:
+                queryset = queryset.none()
+            else:
+                queryset = queryset.filter(functools.reduce(operator.or_, conditions))
+        queryset = queryset.order_by(*(term.order(reverse=reverse) for term in terms))
+        rows = list(queryset[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        if reverse:
+            rows.reverse()
+        has_next = more if not reverse else position is not None
+        has_previous = position is not None if not reverse else more
+        self.next_link = self._link(False, rows[-1], terms, signature) if rows and has_next else None
+        self.previous_link = self._link(True, rows[0], terms, signature) if rows and has_previous else None
+        self.page = rows
+        return rows
+
+    def get_next_link(self) -> str | None:
+        return self.next_link
+
+    def get_previous_link(self) -> str | None:
+        return self.previous_link
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response({"next": self.next_link, "previous": self.previous_link, "results": data})
 
 
 class IdField(forms.IntegerField):
@@ -107,6 +303,252 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*terms, "pk")
 
 
+# --- Time ranges and incremental sync ---------------------------------------------------------------
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A `+02:00` offset sent unencoded in a query string arrives as a space: read it as the plus it was.
+_SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+class MomentField(forms.Field):
+    """An ISO 8601 time with its time zone (`2026-05-01T09:00:00Z`, `...+02:00`), or a bare date.
+
+    A time without a zone is refused rather than guessed. A date means the start of that day in the
+    site's time zone, or with `end_of_day` its last instant, so `created_before=2026-05-01` includes the
+    whole day (what the pages' date filters have always meant).
+    """
+
+    default_error_messages = {
+        "invalid": "Not an ISO 8601 time: send e.g. 2026-05-01T09:00:00Z, 2026-05-01T09:00:00+02:00 or "
+                   "2026-05-01.",
+        "naive": "Give the time zone too: e.g. 2026-05-01T09:00:00Z or 2026-05-01T09:00:00+02:00.",
+    }
+
+    def __init__(self, *args: Any, end_of_day: bool = False, **kwargs: Any) -> None:
+        self.end_of_day = end_of_day
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if value in self.empty_values:
+            return None
+        text = _SPACED_OFFSET.sub(r"\1+\2", str(value).strip())
+        try:
+            if _DAY.match(text):
+                day = parse_date(text)
+                if day is None:
+                    raise ValueError(text)
+                start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+                return start + dt.timedelta(days=1, microseconds=-1) if self.end_of_day else start
+            moment = parse_datetime(text)
+        except (ValueError, OverflowError):
+            moment = None
+        if moment is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if timezone.is_naive(moment):
+            raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        return moment
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentFilter(django_filters.Filter):
+    field_class = MomentField
+
+
+class CreatedRangeFilterSet(django_filters.FilterSet):
+    """`created_after` / `created_before` for every list whose rows have `created_at`; subclass it."""
+
+    created_after = MomentFilter(
+        field_name="created_at", lookup_expr="gte",
+        help_text="Created at or after this ISO 8601 time with its time zone (a bare date: from its start).",
+    )
+    created_before = MomentFilter(
+        field_name="created_at", lookup_expr="lte", end_of_day=True,
+        help_text="Created at or before this ISO 8601 time with its time zone (a bare date: to its end).",
+    )
+
+
+class SyncFilterSet(CreatedRangeFilterSet):
+    """Adds `updated_since` (incremental sync) for rows that have `updated_at` too; subclass it."""
+
+    updated_since = MomentFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text="Only rows changed at or after this ISO 8601 time with its time zone (incremental sync).",
+    )
+
+
+# --- Optimistic concurrency -------------------------------------------------------------------------
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The object changed since you read it: fetch it again and retry with its new ETag."
+    default_code = "precondition_failed"
+
+    def __init__(self, detail: str | None = None, *, etag: str | None = None) -> None:
+        super().__init__(detail)
+        self.etag = etag
+
+
+def object_etag(obj: Model) -> str:
+    """A weak ETag for the stored version of a record: it changes whenever `updated_at` moves.
+
+    Weak because related data shown beside the record (a ticket's customer name) may change without it.
+    """
+    version = f"{obj._meta.label_lower}:{obj.pk}:{obj.updated_at.isoformat()}"  # type: ignore[attr-defined]
+    return f'W/"{hashlib.sha256(version.encode()).hexdigest()[:24]}"'
+
+
+def etag_matches(header: str, etag: str | None) -> bool:
+    """Whether an If-Match / If-None-Match header names `etag` (`*`: any current version).
+
+    The comparison is weak (W/ ignored) for both headers: our ETags are weak by nature, and a strong
+    comparison would make If-Match fail always.
+    """
+    if etag is None:
+        return False
+    if header.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == opaque for tag in header.split(","))
+
+
+def check_preconditions(request: Request, obj: Model | None) -> None:
+    """Refuse (412) a write whose If-Match does not name the current version of `obj`, or whose
+    If-None-Match: * asks to create only when `obj` exists. Call it holding the row lock, so the version
+    checked is the version changed. Without the headers every write proceeds."""
+    current = object_etag(obj) if obj is not None else None
+    if_match = request.headers.get("If-Match")
+    if if_match is not None and not etag_matches(if_match, current):
+        if current is None:
+            raise PreconditionFailed("There is no current version to match: the object does not exist.")
+        raise PreconditionFailed(etag=current)
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None and etag_matches(if_none_match, current):
+        raise PreconditionFailed("The object exists (If-None-Match).", etag=current)
+
+
+class ConditionalRequestMixin:
+    """ETags on a viewset's single-object reads and writes; mix in before DRF's mixins.
+
+    GET answers with an `ETag`; `If-None-Match` naming it answers 304 with no body. PUT and PATCH with
+    `If-Match` lock the row, compare, and answer 412 when the object changed since the client read it.
+    """
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()  # type: ignore[attr-defined]
+        etag = object_etag(instance)
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None and etag_matches(if_none_match, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        serializer = self.get_serializer(instance)  # type: ignore[attr-defined]
+        return Response(serializer.data, headers={"ETag": etag})
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            self._locking = True
+            response = super().update(request, *args, **kwargs)  # type: ignore[misc]
+        saved = getattr(self, "_saved", None)
+        if saved is not None:
+            response["ETag"] = object_etag(saved)
+        return response
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()  # type: ignore[misc]
+        if getattr(self, "_locking", False):
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def get_object(self) -> Model:
+        obj = super().get_object()  # type: ignore[misc]
+        if getattr(self, "_locking", False):
+            check_preconditions(self.request, obj)  # type: ignore[attr-defined]
+        return obj
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        super().perform_update(serializer)  # type: ignore[misc]
+        self._saved = serializer.instance
+
+
+# --- Throttling -------------------------------------------------------------------------------------
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """"1200/min" -> (1200, 60); None or "" -> no limit. A malformed rate raises ValueError."""
+    if not rate:
+        return None
+    count, _, period = rate.partition("/")
+    seconds = _PERIODS.get(period.strip()[:1].lower())
+    if not count.strip().isdigit() or seconds is None:
+        raise ValueError(f"A throttle rate looks like 1200/min (or /s, /hour, /day), not {rate!r}.")
+    return int(count), seconds
+
+
+class WindowThrottle(throttling.BaseThrottle):
+    """At most N requests per period and caller, counted in fixed windows in the default cache.
+
+    One atomic `incr` per request (Redis, or the local-memory cache of the embedded mode) instead of
+    DRF's list of timestamps, which is read and rewritten whole on every request and loses counts when
+    two processes race. A burst across a window's edge may reach twice the rate for an instant.
+    The rate is read from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope] on each request.
+    """
+
+    scope = ""
+
+    def __init__(self) -> None:
+        self.retry_after: float | None = None
+
+    def ident(self, request: Request) -> str | None:
+        raise NotImplementedError
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        rate = parse_rate(api_settings.DEFAULT_THROTTLE_RATES.get(self.scope))
+        ident = self.ident(request)
+        if rate is None or ident is None:
+            return True
+        limit, period = rate
+        now = time.time()
+        window = int(now // period)
+        key = f"throttle:{self.scope}:{ident}:{window}"
+        cache = caches["default"]
+        cache.add(key, 0, timeout=period + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=period + 1)
+            count = 1
+        if count <= limit:
+            return True
+        self.retry_after = (window + 1) * period - now
+        return False
+
+    def wait(self) -> float | None:
+        return self.retry_after
+
+
+class UserThrottle(WindowThrottle):
+    """Per signed-in user, so per token too: every token belongs to one user."""
+
+    scope = "user"
+
+    def ident(self, request: Request) -> str | None:
+        user = getattr(request, "user", None)
+        return str(user.pk) if user is not None and user.is_authenticated else None
+
+
+class AnonThrottle(WindowThrottle):
+    """Per client address, for the few endpoints open without a token."""
+
+    scope = "anon"
+
+    def ident(self, request: Request) -> str | None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return None
+        return self.get_ident(request)
+
+
 class ApiViewSetMixin:
     """Shared behaviour of the API's viewsets; mix in before a DRF viewset class.
 
@@ -143,6 +585,7 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         400: "Invalid input: `errors` says which field and why.",
         404: "No such object.",
         409: "The change clashes with the object's current state or with existing data.",
+        412: "If-Match named an older version: the object changed since it was read.",
     }
     return {status: OpenApiResponse(ErrorSerializer, description=descriptions.get(status, ""))
             for status in statuses}
@@ -191,6 +634,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, PreconditionFailed) and exc.etag:
+        response["ETag"] = exc.etag
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"detail": "Invalid input.", "errors": _field_errors(exc.detail)}
     return response

@@ -9,6 +9,7 @@ secure defaults that `manage.py check --deploy` asks for.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -81,6 +82,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "auditlog",
     "cxhub",
     "journeys",
     "tickets",
@@ -89,14 +92,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out login with the lockout page
 ]
 
 ROOT_URLCONF = "cxhub.urls"
@@ -221,6 +227,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Audit log of configuration changes: who changed what, when, from where (auditlog.LogEntry rows,
+# shown to managers at /audit/). Operational records (tickets, answers, signals) are not listed here:
+# they keep their own event history.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    "journeys.Program", "journeys.Journey", "journeys.Stage", "journeys.Touchpoint",
+    "journeys.Goal", "journeys.Persona", "journeys.Initiative",
+    {"model": "cxhub.Team", "m2m_fields": {"members"}},
+    {"model": "auth.User", "exclude_fields": ["password", "last_login"], "m2m_fields": {"groups"}},
+    {"model": "auth.Group", "m2m_fields": {"permissions"}},
+    "tickets.SlaPolicy", "tickets.BusinessCalendar", "tickets.BusinessHours", "tickets.Holiday",
+    "tickets.RoutingRule", "tickets.TeamRouting", "tickets.Category", "tickets.ResolutionCode",
+    "tickets.CustomField", "tickets.CannedResponse",
+    "feedback.Survey", "feedback.FeedbackSettings", "feedback.TicketSurveyRule",
+)
+AUDITLOG_STORE_JSON_CHANGES = True
+
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins and refuses further tries once locked out, then hands over.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout: after AXES_FAILURE_LIMIT failures for one username, or from one address, further tries are
+# refused for the cool-off period (a successful login resets the count).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -267,8 +302,36 @@ if envbool("TRUST_X_FORWARDED_PROTO", False):
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container healthcheck speaks plain HTTP
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response: scripts only from our own static files (no inline script,
+# no eval), nothing framed, forms post only to us. Inline style attributes stay allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- REST API --------------------------------------------------------------------------------------
+def envrate(name: str, default: str) -> str | None:
+    """A throttle rate such as 1200/min (/s, /min, /hour, /day); "off" for no limit."""
+    import re  # only here: the one helper that needs it
+
+    raw = envstr(name, default).strip()
+    if raw.lower() == "off":
+        return None
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", raw):
+        raise ImproperlyConfigured(f"{name} must look like 1200/min (or off), not {raw!r}")
+    return raw
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -285,6 +348,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "cxhub.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Counted per user (so per token) and per address for the few token-free endpoints, in the default
+    # cache: local memory when embedded, Redis with REDIS_URL, shared by every web process.
+    "DEFAULT_THROTTLE_CLASSES": ["cxhub.api.UserThrottle", "cxhub.api.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": envrate("API_THROTTLE_USER", "1200/min"),
+        "anon": envrate("API_THROTTLE_ANON", "60/min"),
+    },
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")

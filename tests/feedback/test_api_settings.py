@@ -125,7 +125,7 @@ def test_the_rule_list_runs_a_constant_number_of_queries(api_client_for, manager
     with django_assert_max_num_queries(5):
         listed = api.get(RULES + "?page_size=100")
 
-    assert listed.json()["count"] == size
+    assert len(listed.json()["results"]) == size
 
 
 def test_rules_follow_the_roles_table_anonymous_roleless_and_agents_are_kept_out(

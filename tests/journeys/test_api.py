@@ -159,7 +159,7 @@ def test_the_customer_list_runs_a_constant_number_of_queries(api_client_for, age
     with django_assert_max_num_queries(5):
         response = api.get(CUSTOMERS)
 
-    assert response.json()["count"] == size
+    assert len(response.json()["results"]) == size
 
 
 # --- The journey structure -----------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_structure_lists_run_a_constant_number_of_queries(api_client_for, agent,
     with django_assert_max_num_queries(5):
         response = api.get(url)
 
-    assert response.status_code == 200 and response.json()["count"] >= 1
+    assert response.status_code == 200 and len(response.json()["results"]) >= 1
 
 
 @pytest.mark.parametrize("stages", [1, 10])

@@ -110,7 +110,7 @@ def test_the_canned_response_list_runs_a_constant_number_of_queries(api_client_f
     with django_assert_max_num_queries(5):
         response = api.get(f"{CANNED}?page_size=100")
 
-    assert response.json()["count"] == size
+    assert len(response.json()["results"]) == size
 
 
 # --- Attachments ---------------------------------------------------------------------------------------
@@ -253,4 +253,4 @@ def test_the_availability_list_runs_a_constant_number_of_queries(api_client_for,
     with django_assert_max_num_queries(5):
         response = api.get(f"{AVAILABILITY}?page_size=100")
 
-    assert response.json()["count"] == size + 1
+    assert len(response.json()["results"]) == size + 1

@@ -98,9 +98,9 @@ def test_every_count_links_to_the_api_list_of_exactly_those_tickets(api_client_f
         for figure in ("created", "open_now", "open_at_end", "responded", "resolved", "sla_met", "fcr", "reopened"):
             link = urlsplit(row["tickets"][figure])
             assert link.path == "/api/v1/tickets/"
-            listed = api.get(f"{link.path}?{link.query}")
+            listed = api.get(f"{link.path}?{link.query}&page_size=200")
             assert listed.status_code == 200, (figure, listed.json())
-            assert listed.json()["count"] == row[figure], (row["label"], figure)
+            assert len(listed.json()["results"]) == row[figure], (row["label"], figure)
 
 
 @pytest.mark.parametrize("query, field", [
