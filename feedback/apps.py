@@ -17,3 +17,10 @@ class FeedbackConfig(AppConfig):
         ticket_resolved.connect(invite_after_resolution, dispatch_uid="feedback.invite_after_resolution")
         # ... and a follow-up ticket's first resolution closes the loop it was opened for.
         ticket_resolved.connect(close_loop, dispatch_uid="feedback.close_loop_after_resolution")
+
+        # The touchpoint page shows what customers wrote there (journeys.panels).
+        from feedback.panels import touchpoint_comments_panel
+        from journeys.panels import panel_provider_register
+
+        panel_provider_register(key="feedback.comments", provider=touchpoint_comments_panel,
+                                position=20, permission="feedback.view_response")

@@ -2,4 +2,11 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from journeys import views_insights
+
+urlpatterns = [
+    path("insights/impact/", views_insights.impact, name="impact"),
+    path("insights/drivers/", views_insights.drivers, name="drivers"),
+]

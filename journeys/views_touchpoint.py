@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cxhub.forms import run_service
-from journeys import selectors, services
+from journeys import drilldown, panels, selectors, services
 from journeys.forms import TouchpointTargetForm
 from journeys.models import Touchpoint
 from journeys.views import _window
@@ -36,9 +36,16 @@ def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Saved the target and weight of {touchpoint.name}.")
             return redirect("journeys:touchpoint", pk=touchpoint.pk)
     window = _window(request)
+    card = selectors.TouchpointCard(
+        touchpoint, selectors.touchpoint_scorecard(touchpoint=touchpoint, window=window))
     return render(request, "journeys/touchpoint_detail.html", {
-        "touchpoint": touchpoint,
-        "card": selectors.TouchpointCard(
-            touchpoint, selectors.touchpoint_scorecard(touchpoint=touchpoint, window=window)),
+        "touchpoint": touchpoint, "program": touchpoint.stage.journey.program,
+        "card": card,
+        "series": drilldown.touchpoint_series(touchpoint=touchpoint, window=window),
+        "figures": drilldown.touchpoint_figures(touchpoint=touchpoint, window=window,
+                                                components=card.score.components),
+        "initiatives": drilldown.touchpoint_initiatives(touchpoint=touchpoint),
+        "impact": drilldown.touchpoint_impact(touchpoint=touchpoint, window=window),
+        "panels": panels.touchpoint_panels(touchpoint=touchpoint, window=window, user=request.user),
         "form": form, "can_edit": can_edit, "window": window, "windows": selectors.WINDOWS,
     }, status=400 if form.errors else 200)
