@@ -176,9 +176,27 @@ class GoalProgress:
     def scope(self) -> str:
         return self.goal.journey.name if self.goal.journey_id else "Whole program"
 
+    def fmt(self, value: float | None) -> str:
+        """A figure as the page shows it: NPS signed and whole, a score with one decimal, shares in %."""
+        if value is None:
+            return "—"
+        if self.goal.metric == ScoreMetric.NPS:
+            return f"{value:+.0f}"
+        if self.goal.metric == ScoreMetric.EXPERIENCE:
+            return f"{value:.1f}"
+        return f"{value:.1f}%"
+
     @property
-    def unit(self) -> str:
-        return "" if self.goal.metric in (ScoreMetric.NPS, ScoreMetric.EXPERIENCE) else "%"
+    def current_text(self) -> str:
+        return self.fmt(self.current)
+
+    @property
+    def baseline_text(self) -> str:
+        return self.fmt(self.baseline)
+
+    @property
+    def target_text(self) -> str:
+        return self.fmt(self.target)
 
 
 def progress_fraction(*, current: float | None, baseline: float | None, target: float) -> float | None:

@@ -185,6 +185,13 @@ class MetricChange:
         return self.after.value - self.before.value
 
     @property
+    def delta_text(self) -> str:
+        """The change in points, signed ("+12.5"); NPS in whole points."""
+        if self.delta is None:
+            return "—"
+        return f"{self.delta:+.0f}" if self.key == "nps" else f"{self.delta:+.1f}"
+
+    @property
     def direction(self) -> str:
         """better / worse / same (within noise) / unknown (too few answers)."""
         if self.beyond_noise is None or self.delta is None:
@@ -210,6 +217,10 @@ class TouchpointChange:
         if self.before.value is None or self.after.value is None:
             return None
         return self.after.value - self.before.value
+
+    @property
+    def score_delta_text(self) -> str:
+        return "—" if self.score_delta is None else f"{self.score_delta:+.1f}"
 
 
 @dataclass
