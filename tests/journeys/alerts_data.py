@@ -1,0 +1,41 @@
+"""Constructed score data for the alert tests: daily component rows whose figures are known."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from journeys.models import ScoreComponentDaily, Touchpoint
+from tests.journeys.factories import JourneyFactory, ProgramFactory, StageFactory, TouchpointFactory
+
+# The evaluated day. The alert window is the 30 days ending on it (2 to 31 March); the baseline is
+# the 90 days before (2 December to 1 March).
+TODAY = dt.date(2026, 3, 31)
+IN_WINDOW = dt.date(2026, 3, 20)
+IN_BASELINE = dt.date(2026, 1, 15)
+
+
+def touchpoint_in_new_journey(*, target: str = "75", weight: str = "1", min_sample: int = 1,
+                              **kwargs: object) -> Touchpoint:
+    program = ProgramFactory(min_sample_size=min_sample)
+    stage = StageFactory(journey=JourneyFactory(program=program))
+    return TouchpointFactory(stage=stage, target_score=Decimal(target), weight=Decimal(weight), **kwargs)
+
+
+def csat(touchpoint: Touchpoint, satisfied: int, answers: int, *, day: dt.date = IN_WINDOW) -> None:
+    """`answers` CSAT answers on `day`, `satisfied` of them 4 or 5: a CSAT (and, alone, an experience
+    score) of satisfied / answers x 100."""
+    ScoreComponentDaily.objects.update_or_create(
+        touchpoint=touchpoint, day=day, segment="",
+        defaults={"signals": answers, "csat_responses": answers, "csat_satisfied": satisfied,
+                  "csat_score_sum": 5 * satisfied + 2 * (answers - satisfied)},
+    )
+
+
+def nps(touchpoint: Touchpoint, promoters: int, detractors: int, answers: int, *,
+        day: dt.date = IN_WINDOW) -> None:
+    ScoreComponentDaily.objects.update_or_create(
+        touchpoint=touchpoint, day=day, segment="",
+        defaults={"signals": answers, "nps_responses": answers, "nps_promoters": promoters,
+                  "nps_detractors": detractors, "nps_passives": answers - promoters - detractors},
+    )
