@@ -5,20 +5,16 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
-from cxhub.api import StableOrderingFilter
+from cxhub.api import StableOrderingFilter, SyncFilterSet
 from cxhub.models import Team
 from journeys.choices import Channel, Language
 from journeys.models import Customer, Journey, Program, Stage, Touchpoint
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class CustomerFilterSet(SyncFilterSet):
     external_id = django_filters.CharFilter(help_text="The customer's id in the CRM (exact).")
     segment = django_filters.CharFilter(help_text="Exact segment, e.g. retail.")
     language = django_filters.ChoiceFilter(choices=Language.choices)
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte",
-        help_text="Only customers changed at or after this ISO 8601 time (incremental sync).",
-    )
     search = django_filters.CharFilter(method="filter_search", help_text="Part of the name or e-mail.")
     ordering = StableOrderingFilter(fields=("name", "created_at", "updated_at"))
 
@@ -33,8 +29,17 @@ class CustomerFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(email__icontains=value))
 
 
-class JourneyFilterSet(django_filters.FilterSet):
+class ProgramFilterSet(SyncFilterSet):
+    ordering = StableOrderingFilter(fields=("name", "created_at", "updated_at"))
+
+    class Meta:
+        model = Program
+        fields: list[str] = []
+
+
+class JourneyFilterSet(SyncFilterSet):
     program = django_filters.ModelChoiceFilter(queryset=Program.objects.all())
+    ordering = StableOrderingFilter(fields=("name", "position", "created_at", "updated_at"))
 
     class Meta:
         model = Journey
@@ -49,7 +54,7 @@ class StageFilterSet(django_filters.FilterSet):
         fields = ["journey"]
 
 
-class TouchpointFilterSet(django_filters.FilterSet):
+class TouchpointFilterSet(SyncFilterSet):
     stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.all())
     journey = django_filters.ModelChoiceFilter(field_name="stage__journey", queryset=Journey.objects.all())
     program = django_filters.ModelChoiceFilter(
@@ -58,6 +63,7 @@ class TouchpointFilterSet(django_filters.FilterSet):
     owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     is_active = django_filters.BooleanFilter()
+    ordering = StableOrderingFilter(fields=("name", "position", "created_at", "updated_at"))
 
     class Meta:
         model = Touchpoint

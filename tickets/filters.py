@@ -16,7 +16,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 from django.http import QueryDict
 from django.utils import timezone
 
-from cxhub.api import IdFilter, StableOrderingFilter
+from cxhub.api import IdFilter, StableOrderingFilter, SyncFilterSet
 from cxhub.models import Team
 from journeys.choices import Channel
 from journeys.models import Touchpoint
@@ -74,7 +74,10 @@ class DateToFilter(django_filters.DateFilter):
         return qs.filter(**{f"{self.field_name}__lt": _start_of(value + dt.timedelta(days=1))})
 
 
-class TicketFilterSet(django_filters.FilterSet):
+class TicketFilterSet(SyncFilterSet):
+    """`created_after`, `created_before` (an ISO 8601 time with its zone, or a date as the pages send) and
+    `updated_since` come from cxhub.api.SyncFilterSet, shared with every API list."""
+
     queue = django_filters.ChoiceFilter(
         choices=list(QUEUES.items()), method="filter_queue", empty_label=None,
         help_text="A ready-made list: open, mine, team, unassigned, breaching, resolved or all.",
@@ -104,8 +107,6 @@ class TicketFilterSet(django_filters.FilterSet):
     )
     customer = IdFilter(field_name="customer")
     external_id = django_filters.CharFilter(help_text="The ticket's id in the CRM (exact).")
-    created_after = DateFromFilter(field_name="created_at", help_text="Created on or after this date.")
-    created_before = DateToFilter(field_name="created_at", help_text="Created on or before this date.")
     resolved_after = DateFromFilter(field_name="first_resolved_at",
                                     help_text="First resolved on or after this date.")
     resolved_before = DateToFilter(field_name="first_resolved_at",
@@ -122,10 +123,6 @@ class TicketFilterSet(django_filters.FilterSet):
     )
     fcr = django_filters.BooleanFilter(field_name="first_contact_resolution")
     reopened = django_filters.BooleanFilter(method="filter_reopened")
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte",
-        help_text="Only tickets changed at or after this ISO 8601 time (incremental sync).",
-    )
     ordering = StableOrderingFilter(
         fields=("created_at", "updated_at", "priority", "resolution_due_at"),
         expressions={"priority": PRIORITY_RANK},

@@ -1,15 +1,17 @@
-"""FilterSets of the API lists that no page shows yet: invitations and touchpoint events.
+"""FilterSets of the API lists: invitations and touchpoint events (no page shows them yet), and the
+API's versions of the survey and response filters.
 
-The response and survey lists use feedback.filters, shared with the pages; these move there once a page
-lists invitations or events too.
+The response and survey lists read feedback.filters, shared with the pages; the API adds the time filters
+every API list has (`created_after`, `created_before`, and `updated_since` where rows have `updated_at`).
 """
 
 from __future__ import annotations
 
 import django_filters
 
-from cxhub.api import IdFilter, StableOrderingFilter
+from cxhub.api import CreatedRangeFilterSet, IdFilter, StableOrderingFilter, SyncFilterSet
 from feedback.choices import InvitationStatus, InvitationTrigger
+from feedback.filters import ResponseFilterSet, SurveyFilterSet
 from feedback.models import Invitation, Survey, TicketSurveyRule, TouchpointEvent
 from journeys.models import Touchpoint
 
@@ -17,17 +19,27 @@ from journeys.models import Touchpoint
 ID_RANGE = {"min_value": 1, "max_value": 2**63 - 1}
 
 
-class InvitationFilterSet(django_filters.FilterSet):
+class SurveyApiFilterSet(SyncFilterSet, SurveyFilterSet):
+    ordering = StableOrderingFilter(fields=("name", "created_at", "updated_at"))
+
+    class Meta(SurveyFilterSet.Meta):
+        pass
+
+
+class ResponseApiFilterSet(CreatedRangeFilterSet, ResponseFilterSet):
+    """A response is never changed after it is given, so `answered_*` and `created_*` are its times."""
+
+    class Meta(ResponseFilterSet.Meta):
+        pass
+
+
+class InvitationFilterSet(CreatedRangeFilterSet):
     survey = django_filters.ModelChoiceFilter(queryset=Survey.objects.all())
     touchpoint = django_filters.ModelChoiceFilter(queryset=Touchpoint.objects.all())
     customer = IdFilter(field_name="customer", **ID_RANGE)
     ticket = IdFilter(field_name="ticket", **ID_RANGE)
     status = django_filters.ChoiceFilter(choices=InvitationStatus.choices)
     trigger = django_filters.ChoiceFilter(choices=InvitationTrigger.choices)
-    created = django_filters.IsoDateTimeFromToRangeFilter(
-        field_name="created_at",
-        help_text="created_after / created_before: ISO 8601 times, both ends included.",
-    )
     ordering = StableOrderingFilter(fields=("created_at", "send_at", "sent_at", "answered_at"))
 
     class Meta:
@@ -35,7 +47,7 @@ class InvitationFilterSet(django_filters.FilterSet):
         fields = ["survey", "touchpoint", "customer", "ticket", "status", "trigger"]
 
 
-class TouchpointEventFilterSet(django_filters.FilterSet):
+class TouchpointEventFilterSet(CreatedRangeFilterSet):
     touchpoint = django_filters.ModelChoiceFilter(queryset=Touchpoint.objects.all())
     customer = IdFilter(field_name="customer", **ID_RANGE)
     kind = django_filters.CharFilter(help_text="Exact kind, e.g. purchase.")

@@ -21,7 +21,13 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from cxhub.api import ApiViewSetMixin, error_responses
-from feedback.api.filters import InvitationFilterSet, TicketSurveyRuleFilterSet, TouchpointEventFilterSet
+from feedback.api.filters import (
+    InvitationFilterSet,
+    ResponseApiFilterSet,
+    SurveyApiFilterSet,
+    TicketSurveyRuleFilterSet,
+    TouchpointEventFilterSet,
+)
 from feedback.api.serializers import (
     FeedbackSettingsSerializer,
     InvitationBatchResultSerializer,
@@ -43,7 +49,6 @@ from feedback.api.serializers import (
     TouchpointEventSerializer,
 )
 from feedback.choices import InvitationTrigger
-from feedback.filters import ResponseFilterSet, SurveyFilterSet
 from feedback.invitations import invitation_create, invite_segment, touchpoint_event_record
 from feedback.models import (
     FeedbackSettings,
@@ -86,7 +91,7 @@ class SurveyViewSet(
 
     queryset = Survey.objects.all()
     serializer_class = SurveySerializer
-    filterset_class = SurveyFilterSet
+    filterset_class = SurveyApiFilterSet
     lookup_value_regex = ID
     action_permissions = {
         "versions": VIEW_VERSIONS,
@@ -181,7 +186,7 @@ class ResponseViewSet(
 
     queryset = SurveyResponse.objects.all()
     serializer_class = ResponseSerializer
-    filterset_class = ResponseFilterSet
+    filterset_class = ResponseApiFilterSet
     lookup_value_regex = ID
     action_permissions = {
         "themes": THEME_TAGGING,

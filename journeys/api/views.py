@@ -22,7 +22,13 @@ from journeys.api.serializers import (
     TouchpointTargetSerializer,
     WindowQuerySerializer,
 )
-from journeys.filters import CustomerFilterSet, JourneyFilterSet, StageFilterSet, TouchpointFilterSet
+from journeys.filters import (
+    CustomerFilterSet,
+    JourneyFilterSet,
+    ProgramFilterSet,
+    StageFilterSet,
+    TouchpointFilterSet,
+)
 from journeys.models import Customer, Journey, Program, Stage, Touchpoint
 from journeys.selectors import DEFAULT_WINDOW, TouchpointCard, Window, journey_scorecard, touchpoint_scorecard
 from journeys.services import touchpoint_set_target
@@ -53,6 +59,7 @@ class CustomerViewSet(
 class ProgramViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Program.objects.all()
     serializer_class = ProgramSerializer
+    filterset_class = ProgramFilterSet
 
 
 class JourneyViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -155,7 +155,7 @@ def test_it_filters_invitations_by_survey_customer_status_and_trigger(api_client
 @pytest.mark.parametrize("query, field", [
     ("status=lost", "status"), ("customer=abc", "customer"), ("survey=999999", "survey"),
     ("customer=99999999999999999999999", "customer"), ("ticket=0", "ticket"),
-    ("created_after=soon", "created"),
+    ("created_after=soon", "created_after"),
 ])
 def test_it_refuses_an_invitation_filter_it_cannot_understand(api_client_for, agent, query, field):
     response = api_client_for(agent).get(f"{INVITATIONS}?{query}")
