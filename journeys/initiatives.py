@@ -1,13 +1,12 @@
 """Improvement initiatives: writes, and the before-and-after comparison of their touchpoints.
 
 The comparison reads only the daily components, in one query. Whether a change is beyond noise is
-decided by 95% intervals that do not overlap (docs/goals.md, "Initiatives").
+decided by the shared test in journeys.scoring (docs/goals.md, "Initiatives").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +21,7 @@ from journeys import scoring
 from journeys.models import Initiative, InitiativeStatus, Program, ScoreComponentDaily, Touchpoint
 from journeys.scoring import Components, Metric, Score, touchpoint_score, validate_weights
 
-Z95 = 1.959964  # two-sided 95%
-COMPARED = ("csat", "nps", "ces", "sla", "fcr")  # the metrics the table compares, in order
+COMPARED = ("csat", "nps", "ces", "sla", "fcr")  # the metrics the table compares, after the score
 MAX_DAYS = 365
 
 # Which status may follow which. Recording an initiative after the fact may start in any status.
@@ -119,51 +117,13 @@ def initiative_list(*, status: str | None = None, program_id: int | None = None)
 # --- Noise -------------------------------------------------------------------------------------------
 
 
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
-    """Wilson score interval of a share, in percent; None without answers."""
-    if n <= 0:
+def beyond_noise(before: Metric, after: Metric) -> bool | None:
+    """Whether the figure moved by more than chance explains (journeys.scoring.differs_beyond_noise:
+    pooled z-tests at 5%, two-sided); None when either side has fewer answers than the program's
+    minimum sample, too few to judge."""
+    if not (before.enough and after.enough):
         return None
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return 100 * max(centre - half, 0.0), 100 * min(centre + half, 1.0)
-
-
-def nps_interval(promoters: int, detractors: int, n: int, z: float = Z95) -> tuple[float, float] | None:
-    """Normal interval of NPS (a difference of two shares of the same answers), on -100..100."""
-    if n <= 0:
-        return None
-    p, d = promoters / n, detractors / n
-    nps = p - d
-    variance = max(p + d - nps * nps, 0.0) / n
-    half = z * math.sqrt(variance)
-    return 100 * max(nps - half, -1.0), 100 * min(nps + half, 1.0)
-
-
-def interval_of(key: str, c: Components) -> tuple[float, float] | None:
-    if key == "nps":
-        return nps_interval(c.nps_promoters, c.nps_detractors, c.nps_responses)
-    part, whole = {
-        "csat": (c.csat_satisfied, c.csat_responses),
-        "ces": (c.ces_easy, c.ces_responses),
-        "sla": (c.sla_met, c.sla_met + c.sla_breached),
-        "fcr": (max(c.fcr, 0), c.tickets_resolved),
-    }[key]
-    return wilson(part, whole)
-
-
-def beyond_noise(key: str, before: Components, after: Components, *, min_sample: int) -> bool | None:
-    """True when the metric's 95% intervals before and after do not overlap; None when either side
-    has fewer answers than the program's minimum sample (too few to say)."""
-    m_before = scoring.metrics_of(before, min_sample=min_sample)[key]
-    m_after = scoring.metrics_of(after, min_sample=min_sample)[key]
-    if not (m_before.enough and m_after.enough):
-        return None
-    a, b = interval_of(key, before), interval_of(key, after)
-    if a is None or b is None:
-        return None
-    return a[1] < b[0] or b[1] < a[0]
+    return scoring.differs_beyond_noise(after, before)
 
 
 # --- Before and after --------------------------------------------------------------------------------
@@ -190,6 +150,21 @@ class MetricChange:
         if self.delta is None:
             return "—"
         return f"{self.delta:+.0f}" if self.key == "nps" else f"{self.delta:+.1f}"
+
+    @property
+    def before_text(self) -> str:
+        return self._text(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return self._text(self.after)
+
+    def _text(self, m: Metric) -> str:
+        if m.value is None:
+            return "—"
+        if self.key == "nps":
+            return f"{m.value:+.0f}"
+        return f"{m.value:.1f}{self.unit}"
 
     @property
     def direction(self) -> str:
@@ -246,9 +221,13 @@ def _change(touchpoint: Touchpoint | None, before: Components, after: Components
             weights: dict[str, float], min_sample: int) -> TouchpointChange:
     s_before = touchpoint_score(before, weights=weights, min_sample=min_sample)
     s_after = touchpoint_score(after, weights=weights, min_sample=min_sample)
-    metrics = [
+    e_before = scoring.experience_metric(s_before, weights)
+    e_after = scoring.experience_metric(s_after, weights)
+    metrics = [MetricChange("experience", e_before.label, "", e_before, e_after,
+                            beyond_noise(e_before, e_after))]
+    metrics += [
         MetricChange(key, s_before.metrics[key].label, s_before.metrics[key].unit, s_before.metrics[key],
-                     s_after.metrics[key], beyond_noise(key, before, after, min_sample=min_sample))
+                     s_after.metrics[key], beyond_noise(s_before.metrics[key], s_after.metrics[key]))
         for key in COMPARED
     ]
     return TouchpointChange(touchpoint, s_before, s_after, metrics)

@@ -82,6 +82,9 @@ def test_before_and_after_on_constructed_components(initiative, history):
     assert row.before.value == pytest.approx((40 + 50) / 2)
     assert row.after.value == pytest.approx((90 + 55) / 2)
     assert row.score_delta == pytest.approx(27.5)
+    score = metric(row, "experience")
+    assert (score.before_text, score.after_text, score.delta_text) == ("45.0", "72.5", "+27.5")
+    assert [m.key for m in row.metrics] == ["experience", "csat", "nps", "ces", "sla", "fcr"]
     assert result.total is None  # one touchpoint: no total row
 
 
@@ -158,18 +161,24 @@ def test_an_initiative_without_touchpoints_has_no_rows_and_runs_no_component_que
 # --- Noise -------------------------------------------------------------------------------------------
 
 
-def test_wilson_intervals_match_the_textbook_values():
-    low, high = initiatives.wilson(8, 20)
-    assert (round(low, 1), round(high, 1)) == (21.9, 61.3)
-    low, high = initiatives.wilson(0, 10)
-    assert low == 0.0 and round(high, 1) == 27.8
-    assert initiatives.wilson(0, 0) is None
+def test_beyond_noise_needs_the_minimum_sample_on_both_sides(initiative, handover):
+    # 5 answers each side (the program's minimum): 0% against 100% is beyond noise; 4 answers is too few
+    day_row(handover, d(-1), csat_responses=5, csat_satisfied=0, ces_responses=4, ces_easy=0)
+    day_row(handover, d(1), csat_responses=5, csat_satisfied=5, ces_responses=4, ces_easy=4)
+
+    row = initiatives.initiative_before_after(initiative, days=7, today=d(7)).rows[0]
+
+    assert metric(row, "csat").direction == "better"
+    assert metric(row, "ces").beyond_noise is None and metric(row, "ces").direction == "unknown"
 
 
-def test_the_nps_interval_is_the_normal_interval_of_a_difference_of_shares():
-    # 50 promoters, 20 detractors of 100: NPS 30, variance (0.5 + 0.2 - 0.09) / 100, half-width 15.3
-    low, high = initiatives.nps_interval(50, 20, 100)
-    assert (round(low, 1), round(high, 1)) == (14.7, 45.3)
+def test_a_fall_beyond_noise_reads_worse(initiative, handover):
+    day_row(handover, d(-3), sla_met=45, sla_breached=5)  # 90%
+    day_row(handover, d(3), sla_met=25, sla_breached=25)  # 50%
+
+    sla = metric(initiatives.initiative_before_after(initiative, days=7, today=d(7)).rows[0], "sla")
+
+    assert sla.delta == pytest.approx(-40.0) and sla.direction == "worse"
 
 
 # --- Writes ------------------------------------------------------------------------------------------
