@@ -23,6 +23,7 @@ def _perms(app_model: str, actions: tuple[str, ...] = _CRUD) -> list[str]:
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CX_MANAGER: [
+        *_perms("auditlog.logentry", ("view",)),
         *_perms("cxhub.team"),
         *_perms("journeys.customer"),
         *_perms("journeys.program"),

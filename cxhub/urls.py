@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cxhub import views
+from cxhub import views, views_audit
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # login, logout, password change and reset (templates in templates/registration/)
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("audit/", views_audit.audit_log, name="audit-log"),
     path("admin/", admin.site.urls),
     path("journeys/", include("journeys.urls")),
     path("tickets/", include("tickets.urls")),
@@ -23,5 +23,5 @@ urlpatterns = [
     path("s/", include("feedback.public_urls")),  # public survey links: no login
     path("api/v1/", include("cxhub.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
