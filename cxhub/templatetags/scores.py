@@ -67,3 +67,101 @@ def duration(value: object) -> str:
     if hours:
         return f"{hours} h {mins} min"
     return f"{mins} min"
+
+
+# --- The arithmetic of a score (templates/journeys/partials/_score_math.html) -----------------------
+
+
+@register.simple_tag
+def score_math(score: object, weights: object) -> object:
+    """`{% score_math score weights as math %}`: the ScoreMath of a score, or None when the score is
+    missing or the weights are not valid (the partial then says so instead of failing the page)."""
+    from journeys.scoring import Score, explain_score, validate_weights
+
+    if not isinstance(score, Score):
+        return None
+    try:
+        clean = validate_weights(weights)
+    except ValueError:
+        return None
+    return explain_score(score, clean)
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}"
+
+
+@register.filter
+def interval(m: Metric | None) -> str:
+    """A metric's 95% interval on its own scale, "low–high", or an em dash when it has none."""
+    if m is None or m.low is None or m.high is None:
+        return "—"
+    if m.key == "nps":
+        return f"{m.low:+.0f} – {m.high:+.0f}"
+    if m.unit == "%":
+        return f"{m.low:.1f} – {m.high:.1f}%"
+    return f"{m.low:.1f} – {m.high:.1f}"
+
+
+@register.filter
+def share_pct(value: float | None) -> str:
+    """A share of 0-1 as a percentage with one decimal."""
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+@register.filter
+def weight_num(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+@register.filter
+def blend_formula(math: object) -> str:
+    """The weighted mean written out: "(2 × 80.0 + 1 × 65.0) ÷ (2 + 1) = 225.0 ÷ 3 = 75.0".
+
+    For a stage, journey or program: the touchpoint-weighted mean of its touchpoints' scores.
+    """
+    from journeys.scoring import ScoreMath
+
+    if not isinstance(math, ScoreMath) or math.value is None:
+        return ""
+    pairs = math.parts if math.is_group else [
+        (line.metric.blend_value or 0.0, line.weight) for line in math.included]
+    if not pairs:
+        return ""
+    top = sum(v * w for v, w in pairs)
+    bottom = sum(w for _, w in pairs)
+    terms = " + ".join(f"{w:g} × {_num(v)}" for v, w in pairs)
+    weights_sum = " + ".join(f"{w:g}" for _, w in pairs)
+    return f"({terms}) ÷ ({weights_sum}) = {_num(top)} ÷ {bottom:g} = {_num(top / bottom)}"
+
+
+@register.filter
+def contributions_formula(math: object) -> str:
+    """The contributions added up: "40.0 + 16.3 + 18.8 = 75.0"."""
+    from journeys.scoring import ScoreMath
+
+    if not isinstance(math, ScoreMath) or math.total is None:
+        return ""
+    terms = " + ".join(_num(line.contribution) for line in math.included)
+    return f"{terms} = {_num(math.total)}"
+
+
+@register.filter
+def band_tone(band: str | None) -> str:
+    """The badge tone of a customer-health band: healthy good, watch warn, at risk bad."""
+    return {"healthy": "good", "watch": "warn", "at_risk": "bad"}.get(band or "", "")
+
+
+@register.filter
+def tickets_query(customer: object) -> str:
+    """The ticket-list query string of a customer's tickets: the search by CRM id or e-mail (what the
+    list's `q` matches exactly), else the customer's id over every queue."""
+    from urllib.parse import urlencode
+
+    external_id = getattr(customer, "external_id", "") or ""
+    email = getattr(customer, "email", "") or ""
+    if external_id and not external_id.split()[1:]:  # the search splits on spaces
+        return urlencode({"q": external_id})
+    if email:
+        return urlencode({"q": email})
+    return urlencode({"customer": getattr(customer, "pk", ""), "queue": "all"})

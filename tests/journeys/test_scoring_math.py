@@ -241,3 +241,41 @@ def test_experience_scores_are_compared_through_their_intervals():
     assert high.key == "experience" and high.value == pytest.approx(90.0)
     assert differs_beyond_noise(low, high)  # 70 against 90 on 400 answers each
     assert not differs_beyond_noise(small, high)  # 80 from 5 answers is within noise of 90
+
+
+# --- The partial that shows the math -----------------------------------------------------------------
+
+
+def render_math(score, weights) -> str:
+    from django.template.loader import render_to_string
+
+    return render_to_string("journeys/partials/_score_math.html", {"score": score, "weights": weights})
+
+
+def test_the_math_partial_writes_out_the_weighted_mean_and_the_contributions():
+    c = Components(csat_responses=10, csat_satisfied=8, nps_responses=20, nps_promoters=10,
+                   nps_detractors=4, nps_passives=6, ces_responses=2, ces_easy=2, sla_met=6, sla_breached=2)
+
+    html = render_math(touchpoint_score(c, weights=WEIGHTS, min_sample=5), WEIGHTS)
+
+    assert "(2 × 80.0 + 1 × 65.0 + 1 × 75.0) ÷ (2 + 1 + 1) = 300.0 ÷ 4 = 75.0" in html
+    assert "40.0 + 16.2 + 18.8 = 75.0" in html  # 16.25 and 18.75 shown to one decimal
+    assert "49.0 – 94.3%" in html  # CSAT 8 of 10, Wilson
+    assert "too few: 2 of the 5 needed" in html
+
+
+def test_the_math_partial_explains_not_enough_data():
+    score = touchpoint_score(Components(csat_responses=2, csat_satisfied=1), weights=WEIGHTS, min_sample=5)
+
+    html = render_math(score, WEIGHTS)
+
+    assert "not enough data" in html and "never as 0" in html
+    assert "÷" not in html
+
+
+def test_the_math_partial_survives_weights_that_are_not_valid():
+    score = touchpoint_score(Components(csat_responses=5, csat_satisfied=5), weights=WEIGHTS, min_sample=5)
+
+    html = render_math(score, {"speed": "fast"})
+
+    assert "weights are not valid" in html
