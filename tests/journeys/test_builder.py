@@ -349,9 +349,6 @@ def test_archiving_keeps_signals_components_and_the_touchpoints_own_past_figures
     assert ScoreComponentDaily.objects.filter(touchpoint=touchpoint, day=old).get().csat_satisfied == 3
 
 
-@pytest.mark.xfail(reason="journeys.selectors scores only active touchpoints, whatever the window; an "
-                          "archived one should still count in windows that end before archived_at",
-                   strict=False)
 def test_archiving_keeps_a_past_journey_score_identical():
     # given a journey of two touchpoints scored 40 days ago: A has CSAT 3/4 = 75, B 1/4 = 25;
     # equal weights give the journey 50
