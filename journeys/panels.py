@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from journeys.models import Touchpoint
 from journeys.selectors import Window
@@ -68,3 +71,15 @@ def touchpoint_panels(*, touchpoint: Touchpoint, window: Window,
         if panel is not None:
             panels.append(panel)
     return panels
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    title: str
+    html: SafeString
+
+
+def panels_render(*, panels: list[Panel], request: HttpRequest, **shared: Any) -> list[RenderedPanel]:
+    """Each panel's template rendered with its own context and the page's `shared` values."""
+    return [RenderedPanel(p.title, render_to_string(p.template, {**shared, **p.context}, request=request))
+            for p in panels]

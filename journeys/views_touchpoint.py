@@ -46,6 +46,8 @@ def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                                 components=card.score.components),
         "initiatives": drilldown.touchpoint_initiatives(touchpoint=touchpoint),
         "impact": drilldown.touchpoint_impact(touchpoint=touchpoint, window=window),
-        "panels": panels.touchpoint_panels(touchpoint=touchpoint, window=window, user=request.user),
+        "panels": panels.panels_render(
+            panels=panels.touchpoint_panels(touchpoint=touchpoint, window=window, user=request.user),
+            request=request, window=window, touchpoint=touchpoint),
         "form": form, "can_edit": can_edit, "window": window, "windows": selectors.WINDOWS,
     }, status=400 if form.errors else 200)
