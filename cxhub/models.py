@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
@@ -72,7 +73,7 @@ class WebhookEvent(models.Model):
 
     id = models.CharField(primary_key=True, max_length=40, default=new_event_id, editable=False)
     type = models.CharField(max_length=64)
-    payload = models.JSONField(default=dict)
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)  # times as ISO 8601 strings
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cxhub.exceptions import DomainError
+from cxhub.webhooks.events import RESPONSE_CREATED
+from cxhub.webhooks.services import event_emit
 from feedback.choices import (
     DEFAULT_QUESTION_TRANSLATIONS,
     DEFAULT_QUESTIONS,
@@ -120,4 +122,23 @@ def response_submit(
         response.sentiment = analyse_sentiment(response.comment, language=response.language)
         response.save(update_fields=["sentiment"])
     loop_open(response=response)  # a low answer opens a follow-up ticket
+    event_emit(RESPONSE_CREATED, response_webhook_data(response))
     return response
+
+
+def response_webhook_data(response: Response) -> dict[str, object]:
+    """A response as webhooks carry it: small and stable (docs/webhooks.md)."""
+    return {
+        "id": response.pk,
+        "survey": {"id": response.survey_id, "kind": response.survey.kind},
+        "score": response.score,
+        "scale": [response.scale_min, response.scale_max],
+        "comment": response.comment,
+        "language": response.language,
+        "customer": {"id": response.customer_id, "external_id": response.customer.external_id},
+        "touchpoint_id": response.touchpoint_id,
+        "ticket_id": response.ticket_id,
+        "follow_up_ticket_id": response.follow_up_ticket_id,
+        "answered_at": response.answered_at,
+        "created_at": response.created_at,
+    }

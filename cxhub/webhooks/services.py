@@ -36,7 +36,8 @@ def event_emit(event_type: str, data: dict[str, Any]) -> WebhookEvent:
     """
     if event_type not in EVENT_TYPES and event_type != WEBHOOK_TEST:
         raise ValueError(f"Unknown webhook event type {event_type!r}")
-    with transaction.atomic():
+    # No savepoint when the caller's transaction is open: two fewer queries on every ticket change.
+    with transaction.atomic(savepoint=False):
         event = WebhookEvent.objects.create(type=event_type, payload=data, created_at=timezone.now())
         # Few subscriptions, and JSON list containment is not portable to SQLite: filter in Python.
         subscriptions = [sub for sub in WebhookSubscription.objects.filter(is_active=True)
