@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from journeys.models import ScoreComponentDaily, Touchpoint
+from django.utils import timezone
+
+from journeys.models import Alert, AlertStatus, ScoreComponentDaily, Touchpoint
 from tests.journeys.factories import JourneyFactory, ProgramFactory, StageFactory, TouchpointFactory
 
 # The evaluated day. The alert window is the 30 days ending on it (2 to 31 March); the baseline is
@@ -39,3 +41,15 @@ def nps(touchpoint: Touchpoint, promoters: int, detractors: int, answers: int, *
         defaults={"signals": answers, "nps_responses": answers, "nps_promoters": promoters,
                   "nps_detractors": detractors, "nps_passives": answers - promoters - detractors},
     )
+
+
+def make_alert(touchpoint=None, *, journey=None, kind="below_target", metric="experience",
+               status=AlertStatus.OPEN, value=60.0, reference=75.0, **extra) -> Alert:
+    """An alert made directly (the rules are tested in test_alerts.py); dedupe keys never clash."""
+    journey = journey or touchpoint.stage.journey
+    subject = f"touchpoint:{touchpoint.pk}" if touchpoint else f"journey:{journey.pk}"
+    return Alert.objects.create(
+        program=journey.program, journey=journey, touchpoint=touchpoint, kind=kind, metric=metric,
+        status=status, dedupe_key=f"{kind}:{subject}:{metric}:{Alert.objects.count()}", window_days=30,
+        value=value, reference=reference, low=value - 5, high=value + 5, sample=42,
+        message=f"{metric} is {value} against {reference}", last_seen_at=timezone.now(), **extra)
