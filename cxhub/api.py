@@ -10,7 +10,7 @@ import operator
 import re
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -427,6 +427,24 @@ def check_preconditions(request: Request, obj: Model | None) -> None:
         raise PreconditionFailed("The object exists (If-None-Match).", etag=current)
 
 
+def conditional_read(request: Request, instance: Model, render: Callable[[], Any]) -> Response:
+    """A read of one object with its ETag; 304 and no body when If-None-Match names it (nothing is
+    serialised then)."""
+    etag = object_etag(instance)
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None and etag_matches(if_none_match, etag):
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return Response(render(), headers={"ETag": etag})
+
+
+def request_body(request: Request, **overrides: Any) -> dict[str, Any]:
+    """The JSON body as a dict with `overrides` on top (e.g. the key from the address); a 400 when the
+    body is not an object."""
+    if not isinstance(request.data, Mapping):
+        raise exceptions.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    return {**request.data, **overrides}
+
+
 class ConditionalRequestMixin:
     """ETags on a viewset's single-object reads and writes; mix in before DRF's mixins.
 
@@ -436,12 +454,7 @@ class ConditionalRequestMixin:
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()  # type: ignore[attr-defined]
-        etag = object_etag(instance)
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None and etag_matches(if_none_match, etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        serializer = self.get_serializer(instance)  # type: ignore[attr-defined]
-        return Response(serializer.data, headers={"ETag": etag})
+        return conditional_read(request, instance, lambda: self.get_serializer(instance).data)  # type: ignore[attr-defined]
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():
@@ -577,6 +590,97 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()), required=False,
         help_text="Messages by input field; `non_field_errors` for the request as a whole.",
     )
+
+
+# --- Upserts by external id -------------------------------------------------------------------------
+
+BULK_UPSERT_LIMIT = 500  # items per bulk call: each ticket costs its services' queries, so keep calls short
+
+
+class BulkUpsertInputSerializer(serializers.Serializer):
+    """The envelope of a bulk upsert; each item is validated on its own, so one bad item fails alone."""
+
+    items = serializers.ListField(
+        child=serializers.JSONField(), allow_empty=False, max_length=BULK_UPSERT_LIMIT,
+        help_text=f"At most {BULK_UPSERT_LIMIT} objects, each keyed by its `external_id`.",
+    )
+    atomic = serializers.BooleanField(
+        default=False,
+        help_text="false (default): every valid item is written and the others reported. true: all or "
+                  "nothing; any error writes nothing and answers 400 with the results.",
+    )
+
+
+class UpsertResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's position in `items`, from 0.")
+    external_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=[("created", "created"), ("updated", "updated"), ("error", "error")])
+    id = serializers.IntegerField(allow_null=True, help_text="Null for an error, or for a creation that was "
+                                                             "rolled back with an atomic call.")
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                   help_text="Messages by field; empty unless `status` is error.")
+
+
+class BulkUpsertResultSerializer(serializers.Serializer):
+    written = serializers.BooleanField(help_text="False when an atomic call was refused: nothing was saved.")
+    results = UpsertResultSerializer(many=True, help_text="One per item, in request order.")
+
+
+class BulkUpsertRefusedSerializer(ErrorSerializer):
+    """An atomic bulk call with an error: the usual error body plus what each item did or would do."""
+
+    written = serializers.BooleanField()
+    results = UpsertResultSerializer(many=True)
+
+
+def bulk_upsert_request(name: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The documented request body of a bulk upsert of `item`s (validation uses BulkUpsertInputSerializer)."""
+    return type(name, (BulkUpsertInputSerializer,), {
+        "__doc__": BulkUpsertInputSerializer.__doc__,
+        "items": item(many=True, help_text=BulkUpsertInputSerializer().fields["items"].help_text),
+    })
+
+
+def run_bulk_upsert(
+    *, data: Any, item_serializer: type[serializers.Serializer], context: dict[str, Any],
+    write: Callable[[list[dict[str, Any]]], Sequence[Any]],
+) -> Response:
+    """Validate a bulk upsert item by item, hand the valid items to `write` (a service that returns one
+    outcome per item it was given, with `status`, `id` and `errors`), and answer with a result per item
+    in request order: 200, or for an atomic call with any error 400 and nothing written."""
+    envelope = BulkUpsertInputSerializer(data=data)
+    envelope.is_valid(raise_exception=True)
+    raw_items, atomic = envelope.validated_data["items"], envelope.validated_data["atomic"]
+    results: list[dict[str, Any]] = [{} for _ in raw_items]
+    valid: list[tuple[int, dict[str, Any]]] = []
+    for index, raw in enumerate(raw_items):
+        if not isinstance(raw, dict):
+            results[index] = {"index": index, "external_id": "", "status": "error", "id": None,
+                              "errors": {"non_field_errors": ["Each item is an object."]}}
+            continue
+        serializer = item_serializer(data=raw, context=context)
+        if serializer.is_valid():
+            valid.append((index, dict(serializer.validated_data)))
+        else:
+            results[index] = {"index": index, "external_id": str(raw.get("external_id", ""))[:100],
+                              "status": "error", "id": None, "errors": _field_errors(serializer.errors)}
+    with transaction.atomic():
+        outcomes = write([item for _, item in valid]) if valid else []
+        for (index, _), outcome in zip(valid, outcomes, strict=True):
+            results[index] = {"index": index, "external_id": outcome.external_id, "status": outcome.status,
+                              "id": outcome.id, "errors": outcome.errors}
+        failed = sum(result["status"] == "error" for result in results)
+        refused = atomic and failed > 0
+        if refused:
+            transaction.set_rollback(True)
+    if refused:
+        for result in results:
+            if result["status"] == "created":
+                result["id"] = None
+        message = f"Nothing was written: {failed} of {len(results)} items have errors (atomic call)."
+        return Response({"detail": message, "errors": {"items": [message]}, "written": False,
+                         "results": results}, status=status.HTTP_400_BAD_REQUEST)
+    return Response({"written": True, "results": results})
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from cxhub.exceptions import DomainError
+from cxhub.exceptions import ConflictError, DomainError
 from journeys.choices import ANSWER_RANGES, SignalKind
 from journeys.models import Customer, ExperienceSignal, Touchpoint
 
@@ -159,3 +160,133 @@ def touchpoint_set_target(
     touchpoint.weight = weight
     touchpoint.save(update_fields=["target_score", "weight", "updated_at"])
     return touchpoint
+
+
+# --- Customers by their CRM id ----------------------------------------------------------------------
+
+# What a CRM may set on a customer through an upsert; `external_id` is the key, never changed.
+CUSTOMER_UPSERT_FIELDS = ("name", "email", "segment", "language")
+
+
+@dataclass
+class UpsertOutcome:
+    """What became of one item of a bulk upsert, in the request's order."""
+
+    index: int
+    external_id: str
+    status: str  # "created", "updated" or "error"
+    id: int | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def failed(cls, index: int, external_id: str, error: DomainError) -> UpsertOutcome:
+        return cls(index, external_id, "error", errors={error.field or "non_field_errors": [error.message]})
+
+
+def _customer_changes(customer: Customer | None, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields `values` would change, checked: a new customer needs a name, and no name may be blank."""
+    changes = {
+        name: values[name] for name in CUSTOMER_UPSERT_FIELDS
+        if name in values and (customer is None or getattr(customer, name) != values[name])
+    }
+    if "name" in changes:
+        changes["name"] = str(changes["name"]).strip()
+        if not changes["name"]:
+            raise DomainError("The name cannot be empty.", field="name")
+    elif customer is None:
+        raise DomainError("A name is needed to create a customer.", field="name")
+    return changes
+
+
+@transaction.atomic
+def customer_upsert(*, external_id: str, values: Mapping[str, Any]) -> tuple[Customer, bool]:
+    """Create the customer with this CRM id, or change the given fields of the one there is.
+
+    Fields left out keep their value (or take their default on a new customer); a customer whose fields
+    are all equal already is not written, so `updated_at` moves only on a real change. Locks the
+    existing row. Returns the customer and whether it was created.
+    """
+    key = (external_id or "").strip()
+    if not key:
+        raise DomainError("The external_id cannot be empty.", field="external_id")
+    customer = Customer.objects.select_for_update().filter(external_id=key).first()
+    changes = _customer_changes(customer, values)
+    if customer is None:
+        try:
+            with transaction.atomic():
+                return Customer.objects.create(external_id=key, **changes), True
+        except IntegrityError:
+            raise ConflictError("A customer with this external_id was created meanwhile; retry.",
+                                field="external_id") from None
+    if changes:
+        for name, value in changes.items():
+            setattr(customer, name, value)
+        customer.save(update_fields=[*changes, "updated_at"])
+    return customer, False
+
+
+@transaction.atomic
+def customers_upsert(*, items: Sequence[Mapping[str, Any]]) -> list[UpsertOutcome]:
+    """Upsert many customers by CRM id (each item: `external_id` and any of CUSTOMER_UPSERT_FIELDS, already
+    validated for type and length), with one outcome per item in order.
+
+    A handful of queries whatever the count: one SELECT (locking) of the customers that exist, one bulk
+    INSERT of the new ones and one bulk UPDATE of the changed ones (each split only by the database's
+    parameter limit). An external_id repeated in the call names one customer: the later item applies on
+    top of the earlier one. Items that fail a rule are reported and skipped; the others are written.
+    Should the bulk write lose a race (a concurrent call created one of the same ids), the call falls
+    back to one savepoint per item, so each item still succeeds or fails on its own.
+    """
+    keys = [str(item.get("external_id") or "").strip() for item in items]
+    existing = {c.external_id: c for c in
+                Customer.objects.select_for_update().filter(external_id__in={k for k in keys if k})}
+    outcomes: list[UpsertOutcome] = []
+    new: dict[str, Customer] = {}
+    changed: dict[str, set[str]] = {}
+    for index, (key, item) in enumerate(zip(keys, items, strict=True)):
+        customer = existing.get(key) or new.get(key)
+        try:
+            if not key:
+                raise DomainError("The external_id cannot be empty.", field="external_id")
+            changes = _customer_changes(customer, item)
+        except DomainError as error:
+            outcomes.append(UpsertOutcome.failed(index, key, error))
+            continue
+        if customer is None:
+            new[key] = Customer(external_id=key, **changes)
+            outcomes.append(UpsertOutcome(index, key, "created"))
+            continue
+        for name, value in changes.items():
+            setattr(customer, name, value)
+        if customer.pk is not None and changes:
+            changed.setdefault(key, set()).update(changes)
+        outcomes.append(UpsertOutcome(index, key, "updated"))
+    try:
+        with transaction.atomic():
+            Customer.objects.bulk_create(list(new.values()))
+            if changed:
+                now = timezone.now()
+                rows = [existing[key] for key in changed]
+                for customer in rows:
+                    customer.updated_at = now  # bulk_update skips auto_now
+                fields = sorted(set().union(*changed.values()) | {"updated_at"})
+                Customer.objects.bulk_update(rows, fields)
+    except IntegrityError:
+        return _customers_upsert_one_by_one(items, keys)
+    ids = {key: customer.pk for key, customer in {**existing, **new}.items()}
+    for outcome in outcomes:
+        if outcome.status != "error":
+            outcome.id = ids[outcome.external_id]
+    return outcomes
+
+
+def _customers_upsert_one_by_one(items: Sequence[Mapping[str, Any]], keys: list[str]) -> list[UpsertOutcome]:
+    outcomes = []
+    for index, (key, item) in enumerate(zip(keys, items, strict=True)):
+        try:
+            customer, created = customer_upsert(external_id=key, values=item)  # its own savepoint
+        except DomainError as error:
+            outcomes.append(UpsertOutcome.failed(index, key, error))
+            continue
+        outcomes.append(UpsertOutcome(index, key, "created" if created else "updated", customer.pk))
+    return outcomes

@@ -22,6 +22,30 @@ class CustomerSerializer(serializers.ModelSerializer):
         # field, so a duplicate is a 400 on `external_id`; a lost race is a 409 (cxhub.api).
 
 
+class CustomerUpsertSerializer(serializers.ModelSerializer):
+    """A customer as a CRM sends it to `by-external-id/`: every field optional; what is left out keeps
+    its value (a new customer needs `name`). The external id in the address wins over one in the body."""
+
+    class Meta:
+        model = Customer
+        fields = ["name", "email", "segment", "language", "external_id"]
+        extra_kwargs = {
+            "name": {"required": False},
+            # the key of an upsert, not a new value: the model's uniqueness is what the upsert relies on
+            "external_id": {"required": False, "validators": []},
+        }
+
+
+class CustomerUpsertItemSerializer(CustomerUpsertSerializer):
+    """One item of a bulk upsert: the same, with `external_id` required and not blank."""
+
+    class Meta(CustomerUpsertSerializer.Meta):
+        extra_kwargs = {
+            "name": {"required": False},
+            "external_id": {"required": True, "allow_blank": False, "validators": []},
+        }
+
+
 class ProgramSerializer(serializers.ModelSerializer):
     score_weights = serializers.DictField(
         child=serializers.FloatField(), read_only=True,

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cxhub.api import ApiViewSetMixin, error_responses
+from cxhub.api import (
+    ApiViewSetMixin,
+    BulkUpsertRefusedSerializer,
+    BulkUpsertResultSerializer,
+    ConditionalRequestMixin,
+    bulk_upsert_request,
+    check_preconditions,
+    conditional_read,
+    error_responses,
+    object_etag,
+    request_body,
+    run_bulk_upsert,
+)
 from journeys.api.serializers import (
     CustomerSerializer,
+    CustomerUpsertItemSerializer,
+    CustomerUpsertSerializer,
     JourneyDetailSerializer,
     JourneyScoresSerializer,
     JourneySerializer,
@@ -31,17 +47,22 @@ from journeys.filters import (
 )
 from journeys.models import Customer, Journey, Program, Stage, Touchpoint
 from journeys.selectors import DEFAULT_WINDOW, TouchpointCard, Window, journey_scorecard, touchpoint_scorecard
-from journeys.services import touchpoint_set_target
+from journeys.services import customer_upsert, customers_upsert, touchpoint_set_target
 
 SCORE_PERMISSIONS = ["journeys.view_scorecomponentdaily"]
+CUSTOMER_UPSERT = ["journeys.view_customer", "journeys.add_customer", "journeys.change_customer"]
+# The CRM's id in the address: anything but a slash (an id with one is upserted through bulk-upsert).
+BY_EXTERNAL_ID = r"by-external-id/(?P<external_id>[^/]+)"
 
 
 @extend_schema_view(
     create=extend_schema(responses={201: CustomerSerializer, **error_responses(400, 409)}),
-    update=extend_schema(responses={200: CustomerSerializer, **error_responses(400, 404, 409)}),
-    partial_update=extend_schema(responses={200: CustomerSerializer, **error_responses(400, 404, 409)}),
+    retrieve=extend_schema(responses={200: CustomerSerializer, 304: None, **error_responses(404)}),
+    update=extend_schema(responses={200: CustomerSerializer, **error_responses(400, 404, 409, 412)}),
+    partial_update=extend_schema(responses={200: CustomerSerializer, **error_responses(400, 404, 409, 412)}),
 )
 class CustomerViewSet(
+    ConditionalRequestMixin,
     ApiViewSetMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -49,11 +70,60 @@ class CustomerViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Customers as the CRM knows them. A customer is never deleted here: tickets and answers refer to it."""
+    """Customers as the CRM knows them. A customer is never deleted here: tickets and answers refer to it.
+
+    A customer's reads carry an ETag; send it back in If-Match with PUT or PATCH and a change made
+    meanwhile by someone else answers 412 instead of being overwritten.
+    """
 
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilterSet
+    action_permissions = {
+        "by_external_id": ["journeys.view_customer"],
+        "upsert_by_external_id": CUSTOMER_UPSERT,
+        "bulk_upsert": CUSTOMER_UPSERT,
+    }
+
+    @extend_schema(responses={200: CustomerSerializer, 304: None, **error_responses(404)})
+    @action(detail=False, methods=["get"], url_path=BY_EXTERNAL_ID, filterset_class=None, pagination_class=None)
+    def by_external_id(self, request: Request, external_id: str) -> Response:
+        """The customer with this CRM id, with its ETag."""
+        customer = get_object_or_404(Customer, external_id=external_id.strip())
+        return conditional_read(request, customer, lambda: CustomerSerializer(customer).data)
+
+    @extend_schema(
+        request=CustomerUpsertSerializer,
+        responses={200: CustomerSerializer, 201: CustomerSerializer, **error_responses(400, 409, 412)},
+    )
+    @by_external_id.mapping.put
+    def upsert_by_external_id(self, request: Request, external_id: str) -> Response:
+        """Create (201) or update (200) the customer with this CRM id. Fields left out keep their value;
+        a new customer needs `name`. The id in the address wins over one in the body.
+
+        If-Match (an ETag) updates only that version, else 412; If-None-Match: * only creates, else 412.
+        """
+        data = self.validated_input(CustomerUpsertSerializer, data=request_body(request, external_id=external_id))
+        key = data.pop("external_id")
+        with transaction.atomic():
+            check_preconditions(request, Customer.objects.select_for_update().filter(external_id=key).first())
+            customer, created = customer_upsert(external_id=key, values=data)
+        return Response(CustomerSerializer(customer).data, headers={"ETag": object_etag(customer)},
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        request=bulk_upsert_request("CustomerBulkUpsertRequest", CustomerUpsertItemSerializer),
+        responses={200: BulkUpsertResultSerializer, 400: BulkUpsertRefusedSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-upsert", filterset_class=None)
+    def bulk_upsert(self, request: Request) -> Response:
+        """Create or update up to 500 customers by CRM id in one call, with a result per item in request
+        order. A repeated external_id names one customer: the later item updates what the earlier one
+        wrote. By default every valid item is written; with `atomic: true` any error writes nothing (400).
+        Runs a handful of queries whatever the number of items."""
+        return run_bulk_upsert(data=request.data, item_serializer=CustomerUpsertItemSerializer,
+                               context=self.get_serializer_context(),
+                               write=lambda items: customers_upsert(items=items))
 
 
 class ProgramViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
