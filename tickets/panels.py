@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -40,7 +40,7 @@ def touchpoint_categories_panel(touchpoint: Touchpoint, window: Window) -> Panel
     tickets = TicketFilterSet(data, queryset=Ticket.objects.all()).qs
     rows = list(
         tickets.values("category_id", "category__name").annotate(n=Count("id", distinct=True))
-        .order_by("-n", "category__name")
+        .order_by("-n", F("category__name").asc(nulls_last=True))
     )
     total = sum(row["n"] for row in rows)
     categories = [
