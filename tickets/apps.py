@@ -12,3 +12,10 @@ class TicketsConfig(AppConfig):
         from tickets.health_source import open_ticket_counts
 
         register_open_ticket_counter(open_ticket_counts)
+
+        # The touchpoint page shows what the tickets raised there are about (journeys.panels).
+        from journeys.panels import panel_provider_register
+        from tickets.panels import touchpoint_categories_panel
+
+        panel_provider_register(key="tickets.categories", provider=touchpoint_categories_panel,
+                                position=10, permission="tickets.view_ticket")
