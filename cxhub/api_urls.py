@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from feedback.api import views as feedback
 from journeys.api import alerts as journey_alerts
+from journeys.api import scores as journey_scores
 from journeys.api import views as journeys
 from tickets.api import config_views as service_desk
 from tickets.api import reports as service_reports
@@ -18,6 +19,7 @@ router.register("programs", journeys.ProgramViewSet, basename="program")
 router.register("journeys", journeys.JourneyViewSet, basename="journey")
 router.register("stages", journeys.StageViewSet, basename="stage")
 router.register("touchpoints", journeys.TouchpointViewSet, basename="touchpoint")
+router.register("scores", journey_scores.ScoreViewSet, basename="score")
 router.register("alerts", journey_alerts.AlertViewSet, basename="alert")
 router.register("tickets", tickets.TicketViewSet, basename="ticket")
 router.register("categories", service_desk.CategoryViewSet, basename="category")

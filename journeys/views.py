@@ -2,37 +2,83 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from journeys import selectors
+from journeys import selectors, trends
+from journeys.choices import Channel
 from journeys.models import Journey
 
 
-def _window(request: HttpRequest) -> selectors.Window:
-    return selectors.Window.last(selectors.parse_window(request.GET.get("window")))
+def window_from_request(request: HttpRequest) -> selectors.Window:
+    """The window the query string asks for (`window`, or `start` and `end`); a bad one falls back
+    to the default and the page says so."""
+    window, errors = trends.window_from_params(request.GET)
+    if errors:
+        messages.warning(request, " ".join(errors.messages)
+                         + f" Showing the last {trends.DEFAULT_WINDOW} days instead.")
+    return window
+
+
+# The touchpoint page reads its window the same way.
+_window = window_from_request
+
+
+def score_query(request: HttpRequest, *, compare: bool = True) -> tuple[selectors.ScoreQuery,
+                                                                        dict[str, Any]]:
+    """The window, segment and channel filters and granularity of a score page, with the context
+    its filter bar needs. Unknown values fall back and the page says so; none is a 400 or a 500."""
+    window = window_from_request(request)
+    segments = trends.segment_choices()
+    score_filter, problems = trends.filter_from_params(request.GET, segments=segments)
+    granularity, unknown = trends.parse_granularity(request.GET.get("granularity"), window)
+    if unknown:
+        problems.append(f"Unknown granularity: showing the series by {granularity}.")
+    for problem in problems:
+        messages.warning(request, problem)
+    query = selectors.ScoreQuery(window, score_filter, granularity, compare)
+    keep = [*window.params, *score_filter.params]
+    if request.GET.get("granularity") and not unknown:
+        keep.append(("granularity", granularity))
+    return query, {
+        "query": query,
+        "window": window,
+        "previous_window": query.previous,
+        "windows": selectors.WINDOWS,
+        "custom_windows": True,
+        "buckets": query.buckets,
+        "granularity": granularity,
+        "granularities": trends.GRANULARITIES,
+        "segments": [(s or trends.NO_SEGMENT, s or "No segment") for s in segments],
+        "channels": Channel.choices,
+        "score_filter": score_filter,
+        "selected_segment": (None if score_filter.segment is None
+                             else score_filter.segment or trends.NO_SEGMENT),
+        # Links to other score pages keep the window and the filters.
+        "keep_query": urlencode(keep),
+    }
 
 
 @login_required
 @permission_required("journeys.view_journey", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    window = _window(request)
-    return render(request, "journeys/dashboard.html", {
-        "programs": selectors.program_scorecards(window=window),
-        "window": window,
-        "windows": selectors.WINDOWS,
-    })
+    query, context = score_query(request)
+    context["programs"] = selectors.program_scorecards(query=query, breakdowns=True)
+    return render(request, "journeys/dashboard.html", context)
 
 
 @login_required
 @permission_required("journeys.view_journey", raise_exception=True)
 def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    window = _window(request)
+    query, context = score_query(request)
     try:
-        card = selectors.journey_scorecard(journey_id=pk, window=window)
+        card = selectors.journey_scorecard(journey_id=pk, query=query)
     except Journey.DoesNotExist:
         raise Http404("No such journey.") from None
-    return render(request, "journeys/journey_detail.html", {
-        "card": card, "window": window, "windows": selectors.WINDOWS,
-    })
+    context["card"] = card
+    return render(request, "journeys/journey_detail.html", context)

@@ -53,3 +53,34 @@ def sparkline(values: Iterable[object] | None, label: str = "") -> str:
         '<span class="sparkline" data-values="{}" role="img" aria-label="{}"></span>',
         ",".join(shown), aria,
     )
+
+
+@register.simple_tag
+def delta(value: float | None, digits: int = 1, unit: str = "") -> str:
+    """A change against the previous period: arrow and signed number, or "not enough data".
+
+    Higher is better for every figure it is used for, so up is good and down is bad.
+    """
+    if value is None:
+        return format_html('<span class="delta none">{}</span>', "not enough data")
+    rounded = round(float(value), digits)
+    text = f"{rounded:+.{digits}f}{unit}"
+    if rounded > 0:
+        tone, arrow, words = "up", "▲", "up"
+    elif rounded < 0:
+        tone, arrow, words = "down", "▼", "down"
+        text = text.replace("-", "−")
+    else:
+        tone, arrow, words = "flat", "■", "unchanged"
+        text = f"{0:.{digits}f}{unit}"
+    return format_html(
+        '<span class="delta {}" title="Against the previous period"><span aria-hidden="true">{}</span>'
+        ' <bdi>{}</bdi><span class="visually-hidden"> ({} on the previous period)</span></span>',
+        tone, arrow, text, words,
+    )
+
+
+@register.filter
+def pair(first: Iterable[object] | None, second: Iterable[object] | None) -> list[tuple]:
+    """Two lists side by side, for rows of a chart table: `{% for b, s in buckets|pair:series %}`."""
+    return list(zip(first or [], second or [], strict=False))
