@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from cxhub import api_webhooks as webhooks
 from feedback.api import views as feedback
 from journeys.api import alerts as journey_alerts
 from journeys.api import scores as journey_scores
@@ -39,6 +40,8 @@ router.register("themes", feedback.ThemeViewSet, basename="theme")
 router.register("invitations", feedback.InvitationViewSet, basename="invitation")
 router.register("touchpoint-events", feedback.TouchpointEventViewSet, basename="touchpoint-event")
 router.register("ticket-survey-rules", feedback.TicketSurveyRuleViewSet, basename="ticket-survey-rule")
+router.register("webhook-subscriptions", webhooks.WebhookSubscriptionViewSet, basename="webhook-subscription")
+router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
 urlpatterns = [
     # One object, not a collection: GET and PATCH at a fixed address.
     path("feedback-settings/", feedback.FeedbackSettingsView.as_view(), name="feedback-settings"),

@@ -25,6 +25,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     CX_MANAGER: [
         *_perms("auditlog.logentry", ("view",)),
         *_perms("cxhub.team"),
+        *_perms("cxhub.webhooksubscription"),
+        *_perms("cxhub.webhookevent", ("view",)),
+        *_perms("cxhub.webhookdelivery", ("view",)),
+        *_perms("cxhub.webhookattempt", ("view",)),
         *_perms("journeys.customer"),
         *_perms("journeys.program"),
         *_perms("journeys.journey"),
