@@ -42,7 +42,23 @@ def _compose_problem() -> str | None:
     return None
 
 
-_SERVICES = {"postgres": _postgres_problem, "redis": _redis_problem, "compose": _compose_problem}
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
+        "chromium-browser")
+
+
+def _browser_problem() -> str | None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "needs Playwright (pip install -r requirements.txt)"
+    if chromium_path() is None:
+        return "needs a Chromium browser (Debian package chromium, or CHROMIUM_PATH)"
+    return None
+
+
+_SERVICES = {"postgres": _postgres_problem, "redis": _redis_problem, "compose": _compose_problem,
+             "browser": _browser_problem}
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
