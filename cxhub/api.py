@@ -614,7 +614,8 @@ class BulkUpsertInputSerializer(serializers.Serializer):
 class UpsertResultSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="The item's position in `items`, from 0.")
     external_id = serializers.CharField()
-    status = serializers.ChoiceField(choices=[("created", "created"), ("updated", "updated"), ("error", "error")])
+    # Text rather than a choice: an enum named "status" would clash with the tickets' in the schema.
+    status = serializers.CharField(help_text="created, updated or error.")
     id = serializers.IntegerField(allow_null=True, help_text="Null for an error, or for a creation that was "
                                                              "rolled back with an atomic call.")
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),

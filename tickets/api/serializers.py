@@ -230,6 +230,54 @@ class TicketCreateSerializer(serializers.Serializer):
     )
 
 
+class TicketUpsertSerializer(serializers.Serializer):
+    """A ticket as a CRM sends it to `by-external-id/` (see tickets.services.upsert for what an update
+    may change). The external id in the address wins over one in the body."""
+
+    external_id = serializers.CharField(max_length=100, required=False,
+                                        help_text="The ticket's id in the CRM; the address's wins.")
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False,
+                                                  help_text="The customer's id; or send customer_external_id.")
+    customer_external_id = serializers.CharField(max_length=100, required=False, write_only=True,
+                                                 help_text="The customer's id in the CRM, instead of `customer`.")
+    subject = serializers.CharField(max_length=200, required=False, help_text="Needed to create; fixed after.")
+    body = serializers.CharField(required=False,
+                                 help_text="The customer's first message: needed to create, ignored after.")
+    touchpoint = serializers.PrimaryKeyRelatedField(queryset=Touchpoint.objects.all(), required=False,
+                                                    allow_null=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False,
+                                       help_text="May change on update; the SLA follows.")
+    status = serializers.ChoiceField(choices=Status.choices, required=False,
+                                     help_text="May change on create and update, along the workflow's transitions.")
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True,
+                                              help_text="A manual routing override when creating.")
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=assignable_users(), required=False, allow_null=True,
+        error_messages={"does_not_exist": "No one who may work tickets has id {pk_value}."},
+        help_text="May change on update; null unassigns.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        key = attrs.pop("customer_external_id", None)
+        if key is not None:
+            customer = Customer.objects.filter(external_id=key.strip()).first() if key.strip() else None
+            if customer is None:
+                raise serializers.ValidationError({"customer_external_id": ["No customer has this CRM id."]})
+            if "customer" in attrs and attrs["customer"] != customer:
+                raise serializers.ValidationError(
+                    {"customer_external_id": ["Names another customer than `customer`: send one of them."]})
+            attrs["customer"] = customer
+        return attrs
+
+
+class TicketUpsertItemSerializer(TicketUpsertSerializer):
+    """One item of a bulk upsert: the same, with `external_id` required."""
+
+    external_id = serializers.CharField(max_length=100, help_text="The ticket's id in the CRM.")
+
+
 class TicketReplySerializer(serializers.Serializer):
     body = serializers.CharField()
     internal = serializers.BooleanField(default=False, help_text="An internal note instead of a public reply.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +15,19 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cxhub.api import ApiViewSetMixin, error_responses
+from cxhub.api import (
+    ApiViewSetMixin,
+    BulkUpsertRefusedSerializer,
+    BulkUpsertResultSerializer,
+    ConditionalRequestMixin,
+    bulk_upsert_request,
+    check_preconditions,
+    conditional_read,
+    error_responses,
+    object_etag,
+    request_body,
+    run_bulk_upsert,
+)
 from tickets.api.serializers import (
     BulkResultSerializer,
     TicketAssignSerializer,
@@ -30,6 +43,8 @@ from tickets.api.serializers import (
     TicketReplySerializer,
     TicketSerializer,
     TicketStatusSerializer,
+    TicketUpsertItemSerializer,
+    TicketUpsertSerializer,
 )
 from tickets.filters import TicketFilterSet
 from tickets.models import Attachment, Ticket, TicketEvent, TicketLink, TicketMessage
@@ -47,8 +62,12 @@ from tickets.services import (
     tickets_bulk_update,
 )
 from tickets.services.productivity import ticket_reply_with_attachments
+from tickets.services.upsert import ticket_upsert, tickets_upsert
 
 CHANGE = ["tickets.view_ticket", "tickets.change_ticket"]
+UPSERT = ["tickets.view_ticket", "tickets.add_ticket", "tickets.change_ticket"]
+# The CRM's id in the address: anything but a slash (an id with one is upserted through bulk-upsert).
+BY_EXTERNAL_ID = r"by-external-id/(?P<external_id>[^/]+)"
 LINK = [*CHANGE, "tickets.add_ticketlink"]
 SUMMARY_RELATIONS = ("customer", "touchpoint", "team", "assignee", "category", "resolution_code", "sla_policy")
 
@@ -64,13 +83,17 @@ def with_summary(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         "For a CSV of a filtered list use the page export `/tickets/export.csv?<same parameters>` "
         "(streamed, for people signed in to the app); the API itself answers JSON only."
     )),
+    retrieve=extend_schema(responses={200: TicketDetailSerializer, 304: None, **error_responses(404)}),
 )
 class TicketViewSet(
-    ApiViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ConditionalRequestMixin, ApiViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Tickets. Created and changed only through the services; answers carry the ticket's full detail.
 
     An action the ticket's state does not allow (resolving a closed ticket) answers 409 with the reason.
+    Every answer with one ticket carries its ETag (If-None-Match on a read answers 304 when unchanged;
+    If-Match on an upsert refuses with 412 a ticket changed meanwhile).
     """
 
     queryset = Ticket.objects.all()
@@ -88,6 +111,9 @@ class TicketViewSet(
         "links": LINK,
         "unlink": CHANGE,
         "bulk": CHANGE,
+        "by_external_id": ["tickets.view_ticket"],
+        "upsert_by_external_id": UPSERT,
+        "bulk_upsert": UPSERT,
     }
 
     def get_queryset(self) -> QuerySet[Ticket]:
@@ -118,7 +144,52 @@ class TicketViewSet(
         """Answer with the ticket as it is now, fetched afresh with everything the detail shows."""
         fresh = self._with_conversation(with_summary(Ticket.objects.all())).get(pk=ticket.pk)
         return Response(TicketDetailSerializer(fresh, context=self.get_serializer_context()).data,
-                        status=status_code)
+                        status=status_code, headers={"ETag": object_etag(fresh)})
+
+    @extend_schema(responses={200: TicketDetailSerializer, 304: None, **error_responses(404)})
+    @action(detail=False, methods=["get"], url_path=BY_EXTERNAL_ID, filterset_class=None, pagination_class=None)
+    def by_external_id(self, request: Request, external_id: str) -> Response:
+        """The ticket with this CRM id, in full, with its ETag."""
+        queryset = self._with_conversation(with_summary(Ticket.objects.all()))
+        ticket = get_object_or_404(queryset, external_id=external_id.strip())
+        return conditional_read(request, ticket, lambda: TicketDetailSerializer(
+            ticket, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=TicketUpsertSerializer,
+        responses={200: TicketDetailSerializer, 201: TicketDetailSerializer,
+                   **error_responses(400, 409, 412)},
+    )
+    @by_external_id.mapping.put
+    def upsert_by_external_id(self, request: Request, external_id: str) -> Response:
+        """Create (201) or update (200) the ticket with this CRM id, through the ticket services.
+
+        Creating needs customer (or customer_external_id), subject and body, and may set status. An update
+        may change priority, assignee and status (an invalid transition is a 409); customer, subject,
+        channel, touchpoint, category and team are fixed once the ticket is made (another value is a 400);
+        body is only read on creation. If-Match (an ETag) updates only that version, else 412.
+        """
+        data = self.validated_input(TicketUpsertSerializer, data=request_body(request, external_id=external_id))
+        key = data.pop("external_id")
+        with transaction.atomic():
+            current = Ticket.objects.select_for_update(of=("self",)).filter(external_id=key).first()
+            check_preconditions(request, current)
+            ticket, created = ticket_upsert(external_id=key, values=data, actor=request.user)
+        return self._detail(ticket, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        request=bulk_upsert_request("TicketBulkUpsertRequest", TicketUpsertItemSerializer),
+        responses={200: BulkUpsertResultSerializer, 400: BulkUpsertRefusedSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-upsert", filterset_class=None)
+    def bulk_upsert(self, request: Request) -> Response:
+        """Create or update up to 500 tickets by CRM id, each as `by-external-id/` would, with a result per
+        item in request order. A repeated external_id names one ticket: the later item updates it. By
+        default every valid item is written (each in its own savepoint); with `atomic: true` any error
+        writes nothing (400)."""
+        return run_bulk_upsert(data=request.data, item_serializer=TicketUpsertItemSerializer,
+                               context=self.get_serializer_context(),
+                               write=lambda items: tickets_upsert(items=items, actor=request.user))
 
     @extend_schema(
         request=TicketCreateSerializer,
