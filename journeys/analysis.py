@@ -60,6 +60,7 @@ from journeys.models import (
     Touchpoint,
 )
 from journeys.models.analytics import AnalysisKind
+from journeys.scoring import Z95, nps_difference_z, nps_interval, two_proportion_z, wilson_interval
 from journeys.selectors import Window
 
 Progress = Callable[[int, int], None]
@@ -75,23 +76,11 @@ MIN_GROUP_ANSWERS = 5
 MIN_DRIVER_CUSTOMERS = 10
 # Two-sided significance level of the drivers and of "beyond noise".
 ALPHA = 0.05
-Z95 = 1.959963984540054
 
 OUTCOME_KINDS = (K.SLA_MET, K.SLA_BREACHED)
 
 
-# --- interval math -----------------------------------------------------------------------------------
-
-
-def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
-    """95% Wilson score interval of a share, in percent; None without data."""
-    if n <= 0:
-        return None
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
+# --- interval math (the 95% intervals and pooled tests themselves are journeys.scoring's) ------------
 
 
 def nps_variance(promoters: int, detractors: int, n: int) -> float:
@@ -100,21 +89,14 @@ def nps_variance(promoters: int, detractors: int, n: int) -> float:
     return p + d - (p - d) ** 2
 
 
-def nps_interval(promoters: int, detractors: int, n: int, z: float = Z95) -> tuple[float, float] | None:
-    """95% normal interval of an NPS from the trinomial variance, in NPS points, clipped to -100..100."""
-    if n <= 0:
-        return None
-    value = 100 * (promoters - detractors) / n
-    half = 100 * z * math.sqrt(nps_variance(promoters, detractors, n) / n)
-    return max(-100.0, value - half), min(100.0, value + half)
-
-
 def _difference(kind: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """a - b with a 95% interval and whether it is beyond noise.
 
-    The standard error adds pseudo-counts (Agresti-Caffo: one success and one failure per group for a
-    share; one promoter and one detractor per group for an NPS), so that groups that all answered alike
-    still have a spread and a handful of answers is never "certain".
+    Beyond noise: the pooled z test of journeys.scoring (two proportions, or NPS from promoters and
+    detractors) beyond 1.96, with at least MIN_GROUP_ANSWERS answers in each group. The interval shown
+    is a Wald interval whose standard error adds pseudo-counts (Agresti-Caffo: one success and one
+    failure per group for a share; one promoter and one detractor per group for an NPS), so that groups
+    that all answered alike still have a spread.
     """
     if a["value"] is None or b["value"] is None:
         return {"value": None, "low": None, "high": None, "beyond_noise": False, "enough": False}
@@ -127,8 +109,13 @@ def _difference(kind: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, An
                   / (g["n"] + 2) for g in (a, b))
     half = 100 * Z95 * math.sqrt(var)
     enough = a["n"] >= MIN_GROUP_ANSWERS and b["n"] >= MIN_GROUP_ANSWERS
-    return {"value": diff, "low": diff - half, "high": diff + half,
-            "beyond_noise": enough and abs(diff) > half, "enough": enough}
+    if kind == "nps":
+        z = nps_difference_z((a["promoters"], a["detractors"], a["n"]),
+                             (b["promoters"], b["detractors"], b["n"]))
+    else:
+        z = two_proportion_z(a["satisfied"], a["n"], b["satisfied"], b["n"])
+    return {"value": diff, "low": diff - half, "high": diff + half, "z": z,
+            "beyond_noise": bool(enough and z is not None and abs(z) > Z95), "enough": enough}
 
 
 def _nps_figure(n: int, promoters: int, detractors: int) -> dict[str, Any]:

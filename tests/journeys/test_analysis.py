@@ -138,6 +138,22 @@ def test_a_small_difference_on_few_answers_is_not_beyond_noise(touchpoint):
     assert diff["nps"]["beyond_noise"] is False
 
 
+def test_groups_that_answered_alike_differ_only_by_noise(touchpoint):
+    # given 6 breached and 6 met customers with the same mix: 3 promoters, 1 passive, 2 detractors
+    # (breached) and 2 promoters, 2 passives, 2 detractors (met): NPS +17 vs 0
+    for kind, scores in ((K.SLA_BREACHED, [10, 9, 9, 8, 3, 5]), (K.SLA_MET, [10, 9, 7, 8, 2, 6])):
+        for value in scores:
+            c = CustomerFactory()
+            signal(touchpoint, c, kind, at(5))
+            signal(touchpoint, c, K.NPS_ANSWER, at(4), value)
+
+    diff = analysis.service_impact(touchpoint_ids=[touchpoint.pk], window=window())["sla"]["difference"]
+
+    assert diff["nps"]["value"] == pytest.approx(-100 / 6)
+    assert diff["nps"]["enough"] is True and diff["nps"]["beyond_noise"] is False
+    assert diff["nps"]["low"] < 0 < diff["nps"]["high"]
+
+
 def test_answers_long_after_the_ticket_or_outside_the_window_are_not_counted(touchpoint):
     c = CustomerFactory()
     signal(touchpoint, c, K.SLA_BREACHED, at(80))
