@@ -278,13 +278,27 @@ def segments() -> list[str]:
 DASHBOARD_WORST = 5
 
 
+@dataclass(frozen=True)
+class AtRiskPanel:
+    """The dashboard's at-risk panel of a program (templates/journeys/partials/_dashboard_at_risk.html)."""
+
+    program: Program | None
+    count: int
+    customers: list[CustomerHealth]  # the worst DASHBOARD_WORST, with their customer
+    window: object
+    list_url: str
+
+
 def dashboard_context(*, program: Program | None, window: object) -> dict[str, object]:
-    """The at-risk count and the five worst at-risk customers, for the dashboard (two queries).
+    """`{"at_risk_panel": AtRiskPanel}`: how many customers are at risk and the five worst, with
+    their reasons. Two queries.
 
     With a program, only customers who have had a signal at one of its touchpoints on or before the
     window's end count. Health itself is as of its last recompute, not of the window: a customer
-    silent for months is exactly the one to see. Keys are prefixed to merge into any page context.
+    silent for months is exactly the one to see.
     """
+    from django.urls import reverse
+
     rows = at_risk()
     if program is not None:
         seen = ExperienceSignal.objects.filter(customer_id=OuterRef("customer_id"),
@@ -295,12 +309,10 @@ def dashboard_context(*, program: Program | None, window: object) -> dict[str, o
                                                                     dt.time.min))
             seen = seen.filter(occurred_at__lt=start_of_next)
         rows = rows.filter(Exists(seen))
-    return {
-        "at_risk_count": rows.count(),
-        "at_risk_customers": list(rows[:DASHBOARD_WORST]),
-        "at_risk_program": program,
-        "at_risk_window": window,
-    }
+    worst = list(rows[:DASHBOARD_WORST])
+    count = len(worst) if len(worst) < DASHBOARD_WORST else rows.count()
+    url = f"{reverse('journeys:health_list')}?band={HealthBand.AT_RISK}"
+    return {"at_risk_panel": AtRiskPanel(program, count, worst, window, url)}
 
 
 def customer_health_get(*, customer_id: int) -> tuple[Customer, CustomerHealth | None]:

@@ -245,10 +245,10 @@ def test_the_dashboard_context_counts_the_program_s_at_risk_customers(cast):
     elsewhere = dashboard_context(program=other, window=Window.last(30, today=NOW.date()))
     everyone = dashboard_context(program=None, window=Window.last(30, today=NOW.date()))
 
-    assert context["at_risk_count"] == 1
-    assert [h.customer for h in context["at_risk_customers"]] == [cast["dana"]]
-    assert elsewhere["at_risk_count"] == 0 and elsewhere["at_risk_customers"] == []
-    assert everyone["at_risk_count"] == 1
+    assert context["at_risk_panel"].count == 1
+    assert [h.customer for h in context["at_risk_panel"].customers] == [cast["dana"]]
+    assert elsewhere["at_risk_panel"].count == 0 and elsewhere["at_risk_panel"].customers == []
+    assert everyone["at_risk_panel"].count == 1
 
 
 def test_the_dashboard_context_ignores_customers_first_seen_after_the_window(cast):
@@ -259,4 +259,16 @@ def test_the_dashboard_context_ignores_customers_first_seen_after_the_window(cas
     # Dana's tickets were resolved 20 days before NOW; a window ending 25 days before NOW precedes them
     context = dashboard_context(program=program, window=Window.last(7, today=(NOW - dt.timedelta(days=35)).date()))
 
-    assert context["at_risk_count"] == 0
+    assert context["at_risk_panel"].count == 0
+
+
+def test_the_dashboard_partial_shows_the_worst_customers_with_their_reasons(cast):
+    from django.template.loader import render_to_string
+
+    health_recompute(now=NOW)
+
+    html = render_to_string("journeys/partials/_dashboard_at_risk.html",
+                            dashboard_context(program=None, window=Window.last(30, today=NOW.date())))
+
+    assert "Dana Detractor" in html and "Detractor: NPS 3 on 2026-11-02; 2 tickets open" in html
+    assert "Wes Watch" not in html  # watch, not at risk
