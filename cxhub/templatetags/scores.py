@@ -110,6 +110,12 @@ def share_pct(value: float | None) -> str:
 
 
 @register.filter
+def points(value: float | None) -> str:
+    """Score points to two decimals (a component's contribution)."""
+    return "—" if value is None else f"{value:.2f}"
+
+
+@register.filter
 def weight_num(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
@@ -137,13 +143,13 @@ def blend_formula(math: object) -> str:
 
 @register.filter
 def contributions_formula(math: object) -> str:
-    """The contributions added up: "40.0 + 16.3 + 18.8 = 75.0"."""
+    """The contributions added up, to two decimals so the sum checks: "40.00 + 16.25 + 18.75 = 75.00"."""
     from journeys.scoring import ScoreMath
 
     if not isinstance(math, ScoreMath) or math.total is None:
         return ""
-    terms = " + ".join(_num(line.contribution) for line in math.included)
-    return f"{terms} = {_num(math.total)}"
+    terms = " + ".join(f"{line.contribution:.2f}" for line in math.included)
+    return f"{terms} = {math.total:.2f}"
 
 
 @register.filter

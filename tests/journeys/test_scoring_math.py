@@ -259,7 +259,7 @@ def test_the_math_partial_writes_out_the_weighted_mean_and_the_contributions():
     html = render_math(touchpoint_score(c, weights=WEIGHTS, min_sample=5), WEIGHTS)
 
     assert "(2 × 80.0 + 1 × 65.0 + 1 × 75.0) ÷ (2 + 1 + 1) = 300.0 ÷ 4 = 75.0" in html
-    assert "40.0 + 16.2 + 18.8 = 75.0" in html  # 16.25 and 18.75 shown to one decimal
+    assert "40.00 + 16.25 + 18.75 = 75.00" in html
     assert "49.0 – 94.3%" in html  # CSAT 8 of 10, Wilson
     assert "too few: 2 of the 5 needed" in html
 
