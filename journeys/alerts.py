@@ -203,8 +203,9 @@ def _rules(subject: Subject, days: int, baseline: int) -> tuple[list[Finding], d
             key, AlertKind.BELOW_TARGET, ScoreMetric.EXPERIENCE, **ids, value=now.value,
             reference=subject.target, low=now.low, high=now.high, sample=now.sample,
             message=(f"The experience score of {subject.label} is {now.value:.1f}, below its target "
-                     f"of {subject.target:g} (last {days} days, 95% interval {_fmt(now.low, '')} to "
-                     f"{_fmt(now.high, '')}, sample {now.sample})."),
+                     f"of {subject.target:g} (last {days} days, 95% interval "
+                     f"{_fmt(now.low, ScoreMetric.EXPERIENCE)} to {_fmt(now.high, ScoreMetric.EXPERIENCE)}, "
+                     f"sample {now.sample})."),
         ))
     else:
         clear[key] = (f"the experience score is back at or above its target "

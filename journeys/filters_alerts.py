@@ -23,8 +23,8 @@ class AlertFilterSet(django_filters.FilterSet):
         choices=STATUS_CHOICES, method="filter_status", empty_label=None,
         help_text="live (open or acknowledged; the default), open, acknowledged, resolved or all.",
     )
-    kind = django_filters.ChoiceFilter(choices=AlertKind.choices)
-    metric = django_filters.ChoiceFilter(choices=ScoreMetric.choices)
+    kind = django_filters.ChoiceFilter(choices=AlertKind.choices, empty_label="Any kind")
+    metric = django_filters.ChoiceFilter(choices=ScoreMetric.choices, empty_label="Any figure")
     program = IdFilter(field_name="program_id", help_text="A program's id.")
     journey = IdFilter(field_name="journey_id",
                        help_text="A journey's id: its own alerts and those of its touchpoints.")

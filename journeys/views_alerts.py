@@ -46,6 +46,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "statuses": filterset.filters["status"].extra["choices"],
         "orderings": ORDERINGS,
         "can_act": request.user.has_perm("journeys.change_alert"),
+        "window_days": alerts.window_days(),
     })
 
 
