@@ -272,3 +272,22 @@ def test_the_dashboard_partial_shows_the_worst_customers_with_their_reasons(cast
 
     assert "Dana Detractor" in html and "Detractor: NPS 3 on 2026-11-02; 2 tickets open" in html
     assert "Wes Watch" not in html  # watch, not at risk
+
+
+def test_open_tickets_reach_journeys_through_the_registered_tickets_counter():
+    from journeys.extensions import open_ticket_counts
+    from tickets.choices import Status
+    from tickets.services import ticket_change_status
+
+    # given one customer with a new, a pending and a resolved ticket, and one with none
+    busy, idle = CustomerFactory(), CustomerFactory()
+    make_ticket(customer=busy)
+    ticket_change_status(ticket=make_ticket(customer=busy), status=Status.PENDING, actor=None)
+    ticket_resolve(ticket=make_ticket(customer=busy), actor=None)
+
+    # when journeys asks, without importing tickets
+    counts = open_ticket_counts([busy.pk, idle.pk])
+
+    # then new and pending count as open; resolved does not; no tickets, no entry
+    assert counts == {busy.pk: 2}
+    assert open_ticket_counts([]) == {}
