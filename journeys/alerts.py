@@ -359,7 +359,8 @@ def _same_figures(alert: Alert, finding: Finding) -> bool:
 
     return (same(alert.value, finding.value) and same(alert.reference, finding.reference)
             and same(alert.low, finding.low) and same(alert.high, finding.high)
-            and alert.sample == finding.sample)
+            and alert.sample == finding.sample and alert.journey_id == finding.journey_id
+            and alert.program_id == finding.program_id)
 
 
 def _raise_or_refresh(finding: Finding, alert: Alert | None, *, today: dt.date, now: dt.datetime,
@@ -399,7 +400,9 @@ def _raise_or_refresh(finding: Finding, alert: Alert | None, *, today: dt.date, 
         locked.value, locked.reference = finding.value, finding.reference
         locked.low, locked.high, locked.sample = finding.low, finding.high, finding.sample
         locked.message = finding.message
-        fields = ["value", "reference", "low", "high", "sample", "message"]
+        # A touchpoint moved to another journey takes its live alert along.
+        locked.journey_id, locked.program_id = finding.journey_id, finding.program_id
+        fields = ["value", "reference", "low", "high", "sample", "message", "journey", "program"]
         if new_day or locked.last_seen_at < now:
             locked.last_seen_at = now
             fields.append("last_seen_at")
@@ -576,17 +579,15 @@ def _publish_scores(subjects: list[Subject], *, now: dt.datetime, days: int) -> 
     published = 0
     for program_id, members in by_program.items():
         snapshot = snapshots.get(program_id)
-        data = dict(snapshot.data) if snapshot else {}
-        changes = []
-        for subject in members:
-            subject_key = f"{subject.type}:{subject.id}"
-            score = round(subject.current.value, 2)  # type: ignore[union-attr,arg-type]
-            previous = data.get(subject_key)
-            if previous is None or abs(score - float(previous)) >= SCORE_CHANGE_POINTS:
-                changes.append((subject, subject_key, previous, score))
-        if not changes:
-            continue
+        if not _score_changes(members, dict(snapshot.data) if snapshot else {}):
+            continue  # the common case: nothing moved, no transaction and no lock
         with transaction.atomic():
+            # Re-read under a row lock, so two evaluations at once never publish the same change twice.
+            locked = AnalysisSnapshot.objects.select_for_update().filter(
+                kind=AnalysisKind.PUBLISHED_SCORES, scope_type="program", scope_id=program_id,
+                window_days=days).first()
+            data = dict(locked.data) if locked else {}
+            changes = _score_changes(members, data)
             for subject, subject_key, previous, score in changes:
                 _emit(events.SCORE_CHANGED, {
                     "subject": {"type": subject.type, "id": subject.id, "name": subject.name},
@@ -598,12 +599,27 @@ def _publish_scores(subjects: list[Subject], *, now: dt.datetime, days: int) -> 
                     "sample": subject.current.sample,  # type: ignore[union-attr]
                 })
                 data[subject_key] = score
-            # A concurrent evaluation publishing the same scores writes the same map: last one wins.
-            AnalysisSnapshot.objects.update_or_create(
-                kind=AnalysisKind.PUBLISHED_SCORES, scope_type="program", scope_id=program_id,
-                window_days=days, defaults={"data": data, "computed_at": now})
+            if locked is None:
+                AnalysisSnapshot.objects.create(
+                    kind=AnalysisKind.PUBLISHED_SCORES, scope_type="program", scope_id=program_id,
+                    window_days=days, data=data, computed_at=now)
+            elif changes:
+                locked.data, locked.computed_at = data, now
+                locked.save(update_fields=["data", "computed_at"])
         published += len(changes)
     return published
+
+
+def _score_changes(members: list[Subject], published: Mapping[str, Any]
+                   ) -> list[tuple[Subject, str, float | None, float]]:
+    changes = []
+    for subject in members:
+        subject_key = f"{subject.type}:{subject.id}"
+        score = round(subject.current.value, 2)  # type: ignore[union-attr,arg-type]
+        previous = published.get(subject_key)
+        if previous is None or abs(score - float(previous)) >= SCORE_CHANGE_POINTS:
+            changes.append((subject, subject_key, previous, score))
+    return changes
 
 
 # --- The manager's writes -----------------------------------------------------------------------------

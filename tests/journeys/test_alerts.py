@@ -304,6 +304,21 @@ def test_a_lost_race_refreshes_the_alert_the_other_evaluation_raised():
     assert Alert.objects.get(pk=alert_id).occurrences == 2
 
 
+def test_a_touchpoint_moved_to_another_journey_takes_its_live_alert_along():
+    tp = touchpoint_in_new_journey(target="75")
+    csat(tp, 6, 10)
+    alerts.alerts_evaluate(today=TODAY)
+    other = touchpoint_in_new_journey().stage
+    tp.stage = other
+    tp.save()
+
+    alerts.alerts_evaluate(today=TODAY)
+
+    alert = Alert.objects.get(dedupe_key=key("below_target", tp))
+    assert (alert.journey_id, alert.program_id) == (other.journey_id, other.journey.program_id)
+    assert alert.occurrences == 1
+
+
 # --- Auto-resolution and reopening --------------------------------------------------------------------
 
 
