@@ -82,7 +82,9 @@ class _Term(NamedTuple):
         if not self.nullable:
             return OrderBy(F(self.alias), descending=descending)
         # Empty values sort last going forward (on SQLite and PostgreSQL alike), so first going back.
-        return OrderBy(F(self.alias), descending=descending, nulls_last=not reverse, nulls_first=reverse)
+        if reverse:
+            return OrderBy(F(self.alias), descending=descending, nulls_first=True)
+        return OrderBy(F(self.alias), descending=descending, nulls_last=True)
 
     def after(self, value: Any, *, reverse: bool) -> Q | None:
         """Rows after `value` in this column's order (None: there are none)."""
