@@ -182,3 +182,27 @@ def test_the_pages_run_a_constant_number_of_queries(manager_client, impacted, dj
         manager_client.get(reverse("journeys:impact"))
     with django_assert_max_num_queries(10):
         manager_client.get(reverse("journeys:drivers"))
+
+
+def test_the_dashboard_partial_shows_points_lost_and_top_drivers(impacted, driven):
+    from django.template.loader import render_to_string
+
+    analysis.analysis_refresh(window_days=(30,))
+    program = impacted.stage.journey.program
+
+    html = render_to_string("journeys/partials/_dashboard_impact.html",
+                            {"insights": analysis.dashboard_context(program=program, window=30)})
+
+    # 200 points x 6 breached answers of the 24 NPS answers there (12 more from the drivers' customers)
+    assert "50.0 NPS points" in html and "breached the SLA" in html
+    assert "Showroom" in html and f"?journey={driven.pk}&amp;window=30" in html
+
+
+def test_the_dashboard_partial_before_any_computation(touchpoint):
+    from django.template.loader import render_to_string
+
+    program = touchpoint.stage.journey.program
+    html = render_to_string("journeys/partials/_dashboard_impact.html",
+                            {"insights": analysis.dashboard_context(program=program, window=30)})
+
+    assert "Service impact has not been computed yet" in html and "not computed yet" in html
