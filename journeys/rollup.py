@@ -15,7 +15,7 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -108,6 +108,34 @@ def _write(rows: Iterable[dict], progress: Progress | None = None, total: int = 
     return written
 
 
+def _insert_aggregate(signals: QuerySet[ExperienceSignal]) -> int:
+    """Write the components of `signals` with one INSERT ... SELECT over `_aggregate`'s query.
+
+    For the full recompute: every touchpoint-day is written, and sending the rows through Python and
+    back cost about three times the aggregate itself (docs/performance.md).
+    """
+    sql, params = _aggregate(signals).order_by().query.sql_with_params()
+    qn = connection.ops.quote_name
+    columns, values = [], []
+    for f in ScoreComponentDaily._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(qn(f.column))
+        if f.name == "fcr":
+            values.append(f"{qn('fcr_gained')} - {qn('fcr_lost')}")
+        elif f.name in _SUM_FIELDS:  # sums of whole values; round away float representation
+            values.append(f"CAST(ROUND({qn(f.name)}) AS BIGINT)")
+        else:
+            values.append(qn(f.attname))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(ScoreComponentDaily._meta.db_table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM ({sql}) AS components",
+            params,
+        )
+        return cursor.rowcount
+
+
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     tz = timezone.get_default_timezone()
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
@@ -178,9 +206,9 @@ def recompute_all(*, progress: Progress | None = None) -> RollupResult:
         mark = _locked_watermark()
         ScoreComponentDaily.objects.all().delete()
         signals = ExperienceSignal.objects.count()
-        rows = _aggregate(ExperienceSignal.objects.all())
-        total = rows.count() if progress else 0
-        written = _write(rows.iterator(chunk_size=2000), progress, total)
+        written = _insert_aggregate(ExperienceSignal.objects.all())
+        if progress:
+            progress(written, written)
         mark.last_signal_id = high
         mark.save(update_fields=["last_signal_id", "updated_at"])
     return RollupResult(signals, written, high)
