@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
 from journeys.choices import SignalKind as K
@@ -249,11 +250,24 @@ def health_recompute(
 # --- Reads -------------------------------------------------------------------------------------------
 
 
+# Orderings of the health list: key -> (label, order_by). The first is the default.
+ORDERINGS: dict[str, tuple[str, tuple[str | OrderBy, ...]]] = {
+    "": ("Worst first", ("score", "customer_id")),
+    "-score": ("Best first", ("-score", "customer_id")),
+    # Customers with no signal yet (only open tickets) come last on every database.
+    "silent": ("Longest without contact", (F("last_signal_at").asc(nulls_last=True), "customer_id")),
+    "name": ("Name", ("customer__name", "customer_id")),
+}
+
+
 def health_list(
-    *, band: str | None = None, segment: str | None = None, q: str | None = None
+    *, band: str | None = None, segment: str | None = None, q: str | None = None,
+    ordering: str = "",
 ) -> QuerySet[CustomerHealth]:
-    """Stored health rows with their customer, worst first; filters ignore empty values."""
-    rows = CustomerHealth.objects.select_related("customer").order_by("score", "customer_id")
+    """Stored health rows with their customer, worst first unless `ordering` (a key of ORDERINGS)
+    says otherwise; filters ignore empty values."""
+    order = ORDERINGS.get(ordering, ORDERINGS[""])[1]
+    rows = CustomerHealth.objects.select_related("customer").order_by(*order)
     if band:
         rows = rows.filter(band=band)
     if segment:

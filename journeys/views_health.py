@@ -27,11 +27,15 @@ def health_list(request: HttpRequest) -> HttpResponse:
         band = ""
     segment = request.GET.get("segment", "").strip()[:60]
     q = request.GET.get("q", "").strip()[:MAX_QUERY]
-    rows = health.health_list(band=band, segment=segment, q=q)
+    ordering = request.GET.get("ordering", "")
+    if ordering not in health.ORDERINGS:
+        ordering = ""
+    rows = health.health_list(band=band, segment=segment, q=q, ordering=ordering)
     counts = dict(CustomerHealth.objects.values_list("band").annotate(n=Count("pk")).order_by())
     return render(request, "journeys/health/list.html", {
         "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-        "band": band, "segment": segment, "q": q,
+        "band": band, "segment": segment, "q": q, "ordering": ordering,
+        "orderings": [(key, label) for key, (label, _) in health.ORDERINGS.items()],
         "filtered": bool(band or segment or q),
         "bands": [(value, label, counts.get(value, 0)) for value, label in HealthBand.choices],
         "total": sum(counts.values()),

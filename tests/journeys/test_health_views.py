@@ -99,6 +99,20 @@ def test_the_list_filters_by_band_segment_and_search(manager_client, rows, query
     assert names(response) == expected
 
 
+def test_the_list_sorts_as_asked_and_keeps_worst_first_by_default(manager_client, rows):
+    now = timezone.now()
+    for key, days in (("ann", 3), ("walt", 200), ("hana", 40)):  # Zed has never had a signal
+        CustomerHealth.objects.filter(pk=rows[key].pk).update(last_signal_at=now - dt.timedelta(days=days))
+
+    assert names(manager_client.get(f"{LIST}?ordering=-score")) == [
+        "Hana Happy", "Walt Wary", "Ann Angry", "Zed Zero"]
+    assert names(manager_client.get(f"{LIST}?ordering=name")) == [
+        "Ann Angry", "Hana Happy", "Walt Wary", "Zed Zero"]
+    assert names(manager_client.get(f"{LIST}?ordering=silent")) == [
+        "Walt Wary", "Hana Happy", "Ann Angry", "Zed Zero"]
+    assert names(manager_client.get(f"{LIST}?ordering=bogus"))[0] == "Zed Zero"
+
+
 @pytest.mark.parametrize("query", ["band=doomed", "page=-3", "page=abc", "segment=" + "x" * 500,
                                    "q=" + "word " * 200, "band=%00"])
 def test_bad_input_never_breaks_the_list(manager_client, rows, query):
