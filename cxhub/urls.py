@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("audit/", views_audit.audit_log, name="audit-log"),
     path("admin/", admin.site.urls),
+    path("webhooks/", include("cxhub.urls_webhooks")),  # outgoing webhooks, for managers
     path("journeys/", include("journeys.urls")),
     path("tickets/", include("tickets.urls")),
     path("feedback/loop/", include("feedback.loop_urls")),  # closed loop, themes (before feedback/)

@@ -15,7 +15,6 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -218,7 +217,7 @@ def subscription_switch_off(*, subscription: WebhookSubscription, reason: str, n
     subscription.disabled_at = now
     subscription.save(update_fields=["is_active", "disabled_reason", "disabled_at", "updated_at"])
     if notify and subscription.owner.email:
-        transaction.on_commit(partial(_mail_disabled, subscription.pk), robust=True)
+        transaction.on_commit(lambda: _mail_disabled(subscription.pk), robust=True)
 
 
 def _mail_disabled(subscription_id: int) -> None:

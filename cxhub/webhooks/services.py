@@ -8,7 +8,6 @@ caller's write; the periodic sweep (`cxhub.tasks.retry_webhook_deliveries`) send
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -57,7 +56,8 @@ def event_emit(event_type: str, data: dict[str, Any]) -> WebhookEvent:
         ids = [delivery.pk for delivery in deliveries]
         if ids:
             # robust: a broker outage must not turn a committed write into an error; the sweep catches up.
-            transaction.on_commit(partial(_queue_deliveries, ids), robust=True)
+            # A lambda, not a partial: a failing robust callback is logged by its __qualname__.
+            transaction.on_commit(lambda: _queue_deliveries(ids), robust=True)
     return event
 
 
@@ -172,7 +172,7 @@ def subscription_send_test(*, subscription: WebhookSubscription) -> WebhookDeliv
     )
     delivery = WebhookDelivery.objects.create(event=event, subscription=subscription, next_attempt_at=now,
                                               created_at=now)
-    transaction.on_commit(partial(_queue_manual, delivery.pk), robust=True)
+    transaction.on_commit(lambda: _queue_manual(delivery.pk), robust=True)
     return delivery
 
 
@@ -192,6 +192,6 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     now = timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now, updated_at=now)
-    transaction.on_commit(partial(_queue_manual, delivery.pk), robust=True)
+    transaction.on_commit(lambda: _queue_manual(delivery.pk), robust=True)
     delivery.refresh_from_db()
     return delivery

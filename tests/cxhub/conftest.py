@@ -1,4 +1,4 @@
-"""Fixtures shared by the webhook tests (imported by their modules)."""
+"""Fixtures of the cxhub tests: a webhook receiver on 127.0.0.1 and a subscription pointing at it."""
 
 from __future__ import annotations
 
