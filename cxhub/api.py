@@ -741,6 +741,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, PreconditionFailed | exceptions.Throttled):
+        # A client branches on these two (re-read, or wait Retry-After seconds): say which it is.
+        response.data["code"] = exc.default_code
     if isinstance(exc, PreconditionFailed) and exc.etag:
         response["ETag"] = exc.etag
     if isinstance(exc, exceptions.ValidationError):
