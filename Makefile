@@ -50,3 +50,24 @@ check: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+# Scale benchmarks (docs/performance.md): PostgreSQL only; the databases must exist and be migrated.
+BENCH_FULL_URL ?= postgres://postgres@127.0.0.1:5432/cxhub_scale_full
+BENCH_TENTH_URL ?= postgres://postgres@127.0.0.1:5432/cxhub_scale_tenth
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
+BENCH_RUNS ?= 5
+
+.PHONY: bench-data bench drills
+
+bench-data: $(VENV)/.installed
+	DATABASE_URL=$(BENCH_FULL_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_FULL_URL) $(PY) bench/generate.py --customers 100000 --tickets 1000000 --responses 1000000 --years 2
+	DATABASE_URL=$(BENCH_TENTH_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_TENTH_URL) $(PY) bench/generate.py --customers 100000 --tickets 1000000 --responses 1000000 --years 2 --scale 0.1
+
+bench: $(VENV)/.installed
+	DATABASE_URL=$(BENCH_FULL_URL) $(PY) bench/rollup_full.py --runs $(BENCH_RUNS)
+	DATABASE_URL=$(BENCH_FULL_URL) $(PY) bench/rollup_incremental.py --runs $(BENCH_RUNS) --compare-url $(BENCH_TENTH_URL)
+
+drills: $(VENV)/.installed
+	DATABASE_URL=$(BENCH_TENTH_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/drills/kill_worker.py

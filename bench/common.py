@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import sys
@@ -33,10 +34,10 @@ def bootstrap() -> None:
 class Progress:
     """One line per update: done of total, rows per second since the step began, and an ETA."""
 
-    def __init__(self, title: str, total: int, *, out: Callable[[str], None] = print) -> None:
+    def __init__(self, title: str, total: int, *, out: Callable[[str], None] | None = None) -> None:
         self.title = title
         self.total = total
-        self.out = out
+        self.out = out or functools.partial(print, flush=True)  # lines reach a log file as they happen
         self.started = time.monotonic()
         self.last = 0.0
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import math
 import sys
 import time
@@ -108,8 +109,9 @@ def generated_data_exists() -> bool:
 
 
 def generate(*, customers: int, tickets: int, responses: int, years: float = 2, seed: int = 1,
-             force: bool = False, today: dt.date | None = None, out: Out = print) -> Counts:
+             force: bool = False, today: dt.date | None = None, out: Out | None = None) -> Counts:
     """Load the counts asked into the current (PostgreSQL) database and recompute the scores."""
+    out = out or functools.partial(print, flush=True)
     if connection.vendor != "postgresql":
         raise GenerateError(f"The generator needs PostgreSQL; this database is {connection.vendor}.")
     if min(customers, tickets, responses) < 1 or years <= 0:
