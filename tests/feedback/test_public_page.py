@@ -314,3 +314,13 @@ def test_a_standard_survey_asks_its_question_in_the_customers_language(db):
     text = SurveyVersion.objects.get(survey=survey).definition["questions"][0]["text"]
     assert set(text) == {"en", "el", "vi", "fa"}
     assert text["fa"] == "چقدر از تجربه خود راضی بودید؟"
+
+
+def test_the_link_never_leaks_to_other_sites_yet_the_form_can_post(client, invite):
+    # "no-referrer" would make browsers send "Origin: null" with the answer, which CSRF refuses;
+    # "same-origin" keeps the tokenised address from every other site and lets the form post.
+    _, token = invite()
+
+    page = client.get(_url(token)).content.decode()
+
+    assert '<meta name="referrer" content="same-origin">' in page
