@@ -543,13 +543,19 @@ class WindowThrottle(throttling.BaseThrottle):
 
 
 class UserThrottle(WindowThrottle):
-    """Per signed-in user, so per token too: every token belongs to one user."""
+    """Per API token (a hash of it: the key itself never goes into the cache), and per user for a
+    signed-in browser."""
 
     scope = "user"
 
     def ident(self, request: Request) -> str | None:
         user = getattr(request, "user", None)
-        return str(user.pk) if user is not None and user.is_authenticated else None
+        if user is None or not user.is_authenticated:
+            return None
+        token = getattr(request.auth, "key", None)
+        if token:
+            return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        return f"user:{user.pk}"
 
 
 class AnonThrottle(WindowThrottle):
