@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from cxhub import roles
 from cxhub.demo import texts
+from cxhub.demo.plans import build_plans
 from cxhub.exceptions import DomainError
 from cxhub.models import Team
 from feedback.choices import SCALES, SurveyKind
@@ -436,6 +437,9 @@ def demo_build(*, options: DemoOptions, reset: bool = False, report: Reporter | 
             builder.build()
         report.phase("Scores: recomputing daily components from the ledger")
         recompute_all(progress=report.progress)
+        report.phase("Personas, goals and improvement initiatives")
+        build_plans(program=Program.objects.get(name=DEMO_PROGRAM), anchor=options.anchor(),
+                    days=options.days, owner_username=USERS[0].username)
     return summarize()
 
 

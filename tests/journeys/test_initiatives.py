@@ -246,3 +246,30 @@ def test_the_list_filters_by_status_and_program(program):
 
     assert {i.name for i in initiatives.initiative_list(status="done")} == {"Done here", "Done elsewhere"}
     assert [i.name for i in initiatives.initiative_list(status="done", program_id=program.pk)] == ["Done here"]
+
+
+# --- Demo data ---------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_personas_goals_and_an_initiative_with_a_visible_improvement(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from cxhub.demo.builder import DEMO_PROGRAM
+    from journeys.goals import goal_progress
+    from journeys.models import Initiative, Program
+
+    call_command("seed_demo", "--customers", "120", "--days", "90", stdout=StringIO())
+    program = Program.objects.get(name=DEMO_PROGRAM)
+
+    assert program.personas.count() == 5
+    rows = goal_progress(program=program)
+    assert 2 <= len(rows) <= 3
+    assert all(row.baseline is not None and row.current is not None for row in rows)
+    assert {i.status for i in Initiative.objects.filter(program=program)} == {"active", "done", "planned"}
+    workshop = Initiative.objects.get(program=program, name="New workshop hand-over")
+    [row] = initiatives.initiative_before_after(workshop, days=30).rows
+    score = metric(row, "experience")
+    assert score.before.sample > 20 and score.after.sample > 20
+    assert score.delta > 5
