@@ -177,8 +177,9 @@ def _custom_window(raw_start: str, raw_end: str, today: dt.date,
 
 
 def default_granularity(window: Window) -> str:
-    """Days for up to a month, weeks up to four months, months beyond: a readable number of points."""
-    if window.days <= 31:
+    """Days for up to two weeks, weeks up to four months, months beyond: enough points to see a
+    trend, each with enough answers to be scored."""
+    if window.days <= 14:
         return DAY
     return WEEK if window.days <= 120 else MONTH
 

@@ -37,7 +37,7 @@ class ScoreQuerySerializer(serializers.Serializer):
     )
     granularity = serializers.ChoiceField(
         choices=trends.GRANULARITIES, required=False,
-        help_text="Bucket of the series; without it days up to 31 days, weeks up to 120, else months.",
+        help_text="Bucket of the series; without it days up to 14 days, weeks up to 120, else months.",
     )
     segment = serializers.CharField(
         required=False, allow_blank=True, max_length=60,

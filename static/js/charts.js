@@ -21,7 +21,8 @@
  *
  *   <span class="sparkline" data-values="71,72,,74" role="img" aria-label="..."></span>
  *
- * draws a tiny inline SVG (aria-hidden: the span's label speaks for it). Empty values are gaps.
+ * draws a tiny inline SVG (aria-hidden: the span's label speaks for it). Empty values are skipped:
+ * the line joins the points on either side of them.
  *
  * Right-to-left pages: time runs from right to left and legends and tooltips read right to left.
  * window.CXCharts.render(root) draws what is new under `root` (after a partial update).
@@ -146,7 +147,13 @@
     var categoryAxis = { ticks: { autoSkip: true, maxRotation: 0 }, grid: { display: false } };
     var horizontal = kind === "hbar";
     // Time (or order) runs in the reading direction; horizontal bars grow from the start side.
-    if (horizontal) valueAxis.reverse = rtl; else categoryAxis.reverse = rtl;
+    if (horizontal) {
+      valueAxis.reverse = rtl;
+      categoryAxis.position = rtl ? "right" : "left";
+    } else {
+      categoryAxis.reverse = rtl;
+      valueAxis.position = rtl ? "right" : "left";
+    }
 
     var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     new window.Chart(canvas, {
@@ -159,6 +166,7 @@
         animation: reduceMotion ? false : { duration: 300 },
         locale: document.documentElement.lang || undefined,
         interaction: { mode: "index", intersect: false },
+        layout: { padding: { left: 8, right: 8 } },
         scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
         plugins: {
           legend: { display: datasets.length > 1, rtl: rtl, position: "bottom",
@@ -229,8 +237,10 @@
       }
       segment = [];
     }
+    // A sparkline is a glance at the direction: it joins the points it has across empty buckets
+    // (the full chart and its table show the gaps).
     values.forEach(function (v, i) {
-      if (v === null) { flush(); return; }
+      if (v === null) return;
       segment.push(x(i).toFixed(1) + "," + y(v).toFixed(1));
       last = [x(i), y(v)];
     });

@@ -137,7 +137,9 @@ def test_the_previous_period_has_the_same_length_and_ends_the_day_before():
 
 
 def test_granularity_defaults_by_window_length_and_an_unknown_one_is_flagged():
-    assert default_granularity(Window.last(30, today=TODAY)) == "day"
+    assert default_granularity(Window.last(7, today=TODAY)) == "day"
+    assert default_granularity(Window.between(D(2026, 3, 1), D(2026, 3, 14))) == "day"
+    assert default_granularity(Window.last(30, today=TODAY)) == "week"
     assert default_granularity(Window.last(90, today=TODAY)) == "week"
     assert default_granularity(Window.last(365, today=TODAY)) == "month"
     assert parse_granularity("month", Window.last(7, today=TODAY)) == ("month", False)
