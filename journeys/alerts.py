@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Case, ExpressionWrapper, F, FloatField, QuerySet, Value, When
@@ -651,12 +652,15 @@ def _transition(alert: Alert, to: str) -> Alert:
     return locked
 
 
-def _person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user else "someone"
+def _person(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return "someone"
+    full_name = getattr(user, "get_full_name", lambda: "")()
+    return full_name or user.get_username()
 
 
 @transaction.atomic
-def alert_acknowledge(*, alert: Alert, by: Any, note: str) -> Alert:
+def alert_acknowledge(*, alert: Alert, by: AbstractBaseUser, note: str) -> Alert:
     """open -> acknowledged, with a note; row-locked. Raises ConflictError from any other status."""
     text = _clean_note(note)
     locked = _transition(alert, AlertStatus.ACKNOWLEDGED)
@@ -670,7 +674,7 @@ def alert_acknowledge(*, alert: Alert, by: Any, note: str) -> Alert:
 
 
 @transaction.atomic
-def alert_resolve(*, alert: Alert, by: Any, note: str) -> Alert:
+def alert_resolve(*, alert: Alert, by: AbstractBaseUser, note: str) -> Alert:
     """open or acknowledged -> resolved, with a note; row-locked. A resolved alert cannot change."""
     text = _clean_note(note)
     locked = _transition(alert, AlertStatus.RESOLVED)
