@@ -423,3 +423,53 @@ def test_a_persona_name_may_repeat_in_another_program():
     persona = builder.persona_create(program=ProgramFactory(), name="Commuter")
 
     assert persona.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reorders_of_the_same_journey_at_once_are_applied_one_after_the_other():
+    import threading
+
+    from django.db import connection, transaction
+
+    journey = JourneyFactory()
+    a, _, c = (builder.stage_add(journey=journey, name=n) for n in "ABC")
+    moved_first = threading.Event()
+    may_commit = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                builder.stage_move(stage=c, direction="up")  # A C B, not committed yet
+                moved_first.set()
+                may_commit.wait(10)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            builder.stage_move(stage=a, direction="down")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # given a first move that holds the journey's lock
+    one = threading.Thread(target=first)
+    one.start()
+    assert moved_first.wait(10)
+    # when a second move of the same journey starts before the first commits
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)  # give it the time to reach the lock; a stale read would happen here without it
+    may_commit.set()
+    one.join(10)
+    two.join(10)
+
+    # then the second move saw the first one's order: A down from A C B gives C A B, positions dense
+    assert errors == []
+    assert stage_names(journey) == ["C", "A", "B"]
+    assert positions(journey) == [0, 1, 2]
