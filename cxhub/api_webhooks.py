@@ -165,6 +165,7 @@ class WebhookSubscriptionViewSet(ApiViewSetMixin, mixins.ListModelMixin, mixins.
 
 
 @extend_schema_view(
+    list=extend_schema(responses={200: WebhookDeliverySerializer(many=True), **error_responses(400)}),
     retrieve=extend_schema(responses={200: WebhookDeliveryDetailSerializer, **error_responses(404)}),
 )
 class WebhookDeliveryViewSet(ApiViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

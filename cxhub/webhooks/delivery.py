@@ -165,14 +165,15 @@ def _record(*, delivery: WebhookDelivery, outcome: Outcome, now: dt.datetime, ma
         else:
             status = DeliveryStatus.RETRYING
             retry_at = min(now + retry_delay(delivery.attempts), deadline)
+    if not WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=status, next_attempt_at=retry_at, last_status_code=outcome.status_code,
+        last_response=outcome.excerpt, last_error=outcome.error, updated_at=timezone.now(),
+    ):
+        return "nothing"  # deleted with its subscription while the request was out
     WebhookAttempt.objects.create(
         delivery=delivery, number=delivery.attempts, created_at=now, status_code=outcome.status_code,
         response_excerpt=outcome.excerpt, duration_ms=outcome.duration_ms, error=outcome.error,
         succeeded=outcome.ok, manual=manual, retry_at=retry_at,
-    )
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=status, next_attempt_at=retry_at, last_status_code=outcome.status_code,
-        last_response=outcome.excerpt, last_error=outcome.error, updated_at=timezone.now(),
     )
     if not is_test:
         _record_health(subscription_id=delivery.subscription_id, ok=outcome.ok, now=now)
