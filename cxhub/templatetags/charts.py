@@ -56,12 +56,19 @@ def sparkline(values: Iterable[object] | None, label: str = "") -> str:
 
 
 @register.simple_tag
-def delta(value: float | None, digits: int = 1, unit: str = "") -> str:
+def delta(value: float | None, digits: int = 1, unit: str = "", short: bool = False) -> str:
     """A change against the previous period: arrow and signed number, or "not enough data".
 
-    Higher is better for every figure it is used for, so up is good and down is bad.
+    Higher is better for every figure it is used for, so up is good and down is bad. `short` writes
+    a dash for "not enough data" (for small cards; screen readers still hear the words).
     """
     if value is None:
+        if short:
+            return format_html(
+                '<span class="delta none" title="{}"><span aria-hidden="true">–</span>'
+                '<span class="visually-hidden">{}</span></span>',
+                "Not enough data to compare with the previous period",
+                "change: not enough data")
         return format_html('<span class="delta none">{}</span>', "not enough data")
     rounded = round(float(value), digits)
     text = f"{rounded:+.{digits}f}{unit}"

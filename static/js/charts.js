@@ -121,7 +121,8 @@
         pointRadius: data.labels.length > 60 ? 0 : 2.5,
         pointHoverRadius: 4,
         spanGaps: false,
-        tension: 0.2
+        tension: 0.2,
+        cubicInterpolationMode: "monotone"
       };
     });
     var target = num(figure.getAttribute("data-target"));
