@@ -50,10 +50,6 @@ class ProgramForm(forms.Form):
         return {"name": data["name"], "purpose": data["purpose"], "min_sample_size": data["min_sample_size"],
                 "score_weights": {key: data[f"weight_{key}"] for key in BLEND_KEYS}}
 
-    def add_error(self, field: str | None, error: Any) -> None:
-        # The service names the weights as one field; show its message above the weights.
-        super().add_error("weight_csat" if field == "score_weights" else field, error)
-
 
 class JourneyForm(forms.Form):
     name = forms.CharField(max_length=150)

@@ -518,3 +518,28 @@ def test_the_initiative_list_filters_paginates_and_has_an_empty_state(
     assert done.context["page_obj"].paginator.count == 11
     assert [i.name for i in junk.context["page_obj"]] == ["Other program's"]
     assert "No initiatives match these filters" in empty.content.decode()
+
+
+def test_every_form_page_opens_for_a_manager(manager_client, journey):
+    program = journey.program
+    first = stage(journey, "Discovery")
+    touchpoint = TouchpointFactory(stage=first, is_active=False, archived_at=timezone.now())
+    goal, persona = GoalFactory(program=program), PersonaFactory(program=program)
+    initiative = InitiativeFactory(program=program)
+    initiative.touchpoints.add(touchpoint)  # archived, still linked: stays selectable on its edit form
+
+    for url in (reverse("journeys:program_create"), reverse("journeys:program_edit", args=[program.pk]),
+                reverse("journeys:goal_create", args=[program.pk]), reverse("journeys:goal_edit", args=[goal.pk]),
+                reverse("journeys:goal_delete", args=[goal.pk]), reverse("journeys:persona_create"),
+                reverse("journeys:persona_edit", args=[persona.pk]),
+                reverse("journeys:persona_delete", args=[persona.pk]),
+                reverse("journeys:journey_create", args=[program.pk]),
+                reverse("journeys:stage_edit", args=[first.pk]),
+                reverse("journeys:touchpoint_create", args=[first.pk]),
+                reverse("journeys:touchpoint_edit", args=[touchpoint.pk]),
+                reverse("journeys:initiative_create"), reverse("journeys:initiative_edit", args=[initiative.pk])):
+        response = manager_client.get(url)
+        assert response.status_code == 200, url
+    edit = manager_client.get(reverse("journeys:initiative_edit", args=[initiative.pk]))
+    assert touchpoint in edit.context["form"].fields["touchpoints"].queryset
+    assert manager_client.get(reverse("journeys:goal_edit", args=[999999])).status_code == 404
