@@ -317,3 +317,11 @@ def test_the_alert_templates_carry_no_inline_script_style_or_handler():
         assert "<script" not in text, path
         assert not re.search(r"\son[a-z]+\s*=", text), path
         assert "style=" not in text, path
+
+
+def test_the_chosen_filters_stay_chosen_after_a_reload(manager_client, tp):
+    page = manager_client.get(f"{LIST}?status=resolved&kind=drop&ordering=-severity").content.decode()
+
+    assert '<option value="resolved" selected>' in page
+    assert '<option value="drop" selected>' in page
+    assert '<option value="-severity" selected>' in page
