@@ -1,4 +1,5 @@
-"""API conventions shared by every app: permissions by role, pagination, filtering, the error shape."""
+"""API conventions shared by every app: permissions by role, cursor pagination, filtering (time ranges
+and incremental sync included), ETags and preconditions, throttling, bulk upserts, the error shape."""
 
 from __future__ import annotations
 
