@@ -158,6 +158,7 @@ def test_initiatives_are_listed_with_owner_status_and_start(manager_client, mana
     html = manager_client.get(reverse("journeys:touchpoint", args=[touchpoint.pk])).content.decode()
 
     assert "Shorter waits" in html and "In progress" in html and "1 Sep 2026" in html and "Alice" in html
+    assert f'href="{reverse("journeys:initiative_detail", args=[initiative.pk])}"' in html
 
 
 def test_the_page_without_anything_has_empty_states(manager_client, touchpoint):
