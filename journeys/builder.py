@@ -47,6 +47,16 @@ def _text(value: str, *, field: str, label: str, max_length: int) -> str:
     return value
 
 
+def _save_unique(write: Any, *, field: str, message: str) -> Any:
+    """Run an insert or update guarded by a unique name; a concurrent writer that took the name between
+    our check and our write gets the same clear error instead of an IntegrityError."""
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        raise DomainError(message, field=field) from None
+
+
 def _lock_journey(journey_id: int) -> Journey:
     """Lock the journey row: every reorder in the journey goes through this, one at a time."""
     return Journey.objects.select_for_update().get(pk=journey_id)
@@ -93,7 +103,8 @@ def program_create(*, name: str, purpose: str, score_weights: object, min_sample
     """A new program with its purpose, score weights (csat, nps, ces, sla, fcr) and minimum sample."""
     fields = _program_fields(name=name, purpose=purpose, score_weights=score_weights,
                              min_sample_size=min_sample_size, program=None)
-    return Program.objects.create(**fields)
+    return _save_unique(lambda: Program.objects.create(**fields), field="name",
+                        message=f"A program called “{fields['name']}” exists already.")
 
 
 @transaction.atomic
@@ -105,7 +116,8 @@ def program_update(*, program: Program, name: str, purpose: str, score_weights: 
                              min_sample_size=min_sample_size, program=program)
     for key, value in fields.items():
         setattr(program, key, value)
-    program.save(update_fields=[*fields, "updated_at"])
+    _save_unique(lambda: program.save(update_fields=[*fields, "updated_at"]), field="name",
+                 message=f"A program called “{fields['name']}” exists already.")
     return program
 
 
@@ -137,7 +149,8 @@ def journey_create(*, program: Program, name: str, description: str = "") -> Jou
 def journey_update(*, journey: Journey, name: str, description: str = "") -> Journey:
     journey.name = _journey_name(name, program=journey.program, journey=journey)
     journey.description = (description or "").strip()
-    journey.save(update_fields=["name", "description", "updated_at"])
+    _save_unique(lambda: journey.save(update_fields=["name", "description", "updated_at"]), field="name",
+                 message=f"The program has a journey called “{journey.name}” already.")
     return journey
 
 
@@ -166,6 +179,7 @@ def stage_add(*, journey: Journey, name: str, description: str = "") -> Stage:
 
 @transaction.atomic
 def stage_rename(*, stage: Stage, name: str, description: str | None = None) -> Stage:
+    _lock_journey(stage.journey_id)  # names are checked under the lock every stage write takes
     stage.name = _stage_name(name, journey=stage.journey, stage=stage)
     fields = ["name"]
     if description is not None:
@@ -303,6 +317,7 @@ def touchpoint_update(
     owner_team: Team | None = None, target_score: Decimal, weight: Decimal,
 ) -> Touchpoint:
     """Change what a touchpoint is called, its channel, owner, target and weight."""
+    _lock_journey(touchpoint.stage.journey_id)  # names are checked under the journey's lock
     touchpoint.name = _touchpoint_name(name, stage=touchpoint.stage, touchpoint=touchpoint)
     touchpoint.description = (description or "").strip()
     touchpoint.channel = _check_channel(channel)
@@ -417,11 +432,8 @@ def persona_create(*, program: Program, name: str, description: str = "", needs:
     """A persona of a program, optionally standing for a customer segment."""
     fields = _persona_fields(program=program, name=name, description=description, needs=needs,
                              segment=segment, persona=None)
-    try:
-        return Persona.objects.create(**fields)
-    except IntegrityError:  # a concurrent create took the name between the check and the insert
-        raise DomainError(f"The program has a persona called “{fields['name']}” already.",
-                          field="name") from None
+    return _save_unique(lambda: Persona.objects.create(**fields), field="name",
+                        message=f"The program has a persona called “{fields['name']}” already.")
 
 
 @transaction.atomic
@@ -431,7 +443,8 @@ def persona_update(*, persona: Persona, program: Program | None = None, name: st
                              needs=needs, segment=segment, persona=persona)
     for key, value in fields.items():
         setattr(persona, key, value)
-    persona.save(update_fields=[*fields, "updated_at"])
+    _save_unique(lambda: persona.save(update_fields=[*fields, "updated_at"]), field="name",
+                 message=f"The program has a persona called “{fields['name']}” already.")
     return persona
 
 

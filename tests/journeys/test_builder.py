@@ -473,3 +473,16 @@ def test_two_reorders_of_the_same_journey_at_once_are_applied_one_after_the_othe
     assert errors == []
     assert stage_names(journey) == ["C", "A", "B"]
     assert positions(journey) == [0, 1, 2]
+
+
+def test_a_name_taken_between_the_check_and_the_write_is_the_same_clear_error(monkeypatch):
+    # given a clash the check does not see (another writer committing in between)
+    program = ProgramFactory(name="Loyalty")
+    monkeypatch.setattr(builder, "_program_fields", lambda **kw: {
+        "name": "Loyalty", "purpose": "x", "score_weights": WEIGHTS, "min_sample_size": 5})
+
+    with pytest.raises(DomainError) as error:
+        builder.program_create(name="Loyalty", purpose="x", score_weights=WEIGHTS, min_sample_size=5)
+
+    assert error.value.field == "name"
+    assert Program.objects.get().pk == program.pk
