@@ -225,7 +225,6 @@ def test_not_enough_data_in_the_baseline_never_raises_a_drop():
     assert not Alert.objects.filter(kind="drop").exists()
 
 
-
 def test_window_and_baseline_come_from_settings(settings):
     settings.ALERTS_WINDOW_DAYS, settings.ALERTS_BASELINE_DAYS = 7, 28
     tp = touchpoint_in_new_journey(target="75")
@@ -383,7 +382,6 @@ def test_a_resolved_alert_reopens_as_a_new_alert_when_the_rule_fires_again(manag
 
 
 # --- Notification -------------------------------------------------------------------------------------
-
 
 
 def test_a_new_alert_is_mailed_once_to_its_owner_team(mailoutbox, settings):
