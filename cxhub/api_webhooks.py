@@ -46,11 +46,25 @@ class WebhookSubscriptionSecretSerializer(WebhookSubscriptionSerializer):
         read_only_fields = fields
 
 
+class EventTypesField(serializers.ListField):
+    """A list of event type names whose errors are a flat list of messages, as the error shape says
+    (DRF would key them by list position)."""
+
+    def run_child_validation(self, data: list[Any]) -> list[Any]:
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {}
+            raise serializers.ValidationError(
+                [f"Item {int(index) + 1}: {message}" for index, messages in detail.items()
+                 for message in messages]) from None
+
+
 class WebhookSubscriptionInputSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=services.URL_MAX_LENGTH,
                                 help_text="Where events are POSTed; http or https only.")
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    event_types = serializers.ListField(
+    event_types = EventTypesField(
         child=serializers.ChoiceField(choices=list(SUBSCRIBABLE)), allow_empty=False, max_length=50,
         help_text='Event types to send; ["*"] for all.',
     )

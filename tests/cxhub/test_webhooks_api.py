@@ -200,3 +200,13 @@ def test_each_webhook_operation_documents_its_answers(path, method, answers):
     paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
 
     assert answers <= set(paths[path][method]["responses"])
+
+
+def test_bad_event_types_are_listed_in_the_documented_error_shape(alice):
+    response = alice.post(SUBS, {"url": "https://crm.example.com/hooks",
+                                 "event_types": ["ticket.created", "AAA", 0, None, {}]}, format="json")
+
+    assert response.status_code == 400
+    messages = response.json()["errors"]["event_types"]
+    assert isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+    assert messages[0] == 'Item 2: "AAA" is not a valid choice.' and len(messages) == 4
