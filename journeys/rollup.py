@@ -164,7 +164,8 @@ def _recompute_touchpoint_days(pairs: Iterable[tuple[int, dt.date]]) -> int:
         or_, (Q(touchpoint_id__in=tps, day=day) for day, tps in by_day.items())
     )
     ScoreComponentDaily.objects.filter(component_filter).delete()
-    return _write(_aggregate(ExperienceSignal.objects.filter(signal_filter)))
+    # Unordered: the rows are written in any order, and without the sort PostgreSQL can hash-aggregate.
+    return _write(_aggregate(ExperienceSignal.objects.filter(signal_filter)).order_by())
 
 
 def rollup_new_signals(*, batch_size: int | None = None) -> RollupResult:
