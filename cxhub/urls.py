@@ -26,3 +26,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Under /api/ errors answer JSON in the API's error shape; elsewhere, pages in the site's layout.
+handler400 = "cxhub.views.bad_request"
+handler403 = "cxhub.views.permission_denied"
+handler404 = "cxhub.views.page_not_found"
+handler500 = "cxhub.views.server_error"
