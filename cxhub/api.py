@@ -448,25 +448,16 @@ def request_body(request: Request, **overrides: Any) -> dict[str, Any]:
     return {**request.data, **overrides}
 
 
-class ConditionalRequestMixin:
-    """ETags on a viewset's single-object reads and writes; mix in before DRF's mixins.
+class ConditionalReadMixin:
+    """ETags on a viewset's single-object reads; mix in before DRF's mixins.
 
-    GET answers with an `ETag`; `If-None-Match` naming it answers 304 with no body. PUT and PATCH with
-    `If-Match` lock the row, compare, and answer 412 when the object changed since the client read it.
+    GET answers with an `ETag`; `If-None-Match` naming it answers 304 with no body. A view that sets
+    `_locking` reads its object under a row lock and checks `If-Match` against it (412 when stale).
     """
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()  # type: ignore[attr-defined]
         return conditional_read(request, instance, lambda: self.get_serializer(instance).data)  # type: ignore[attr-defined]
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        with transaction.atomic():
-            self._locking = True
-            response = super().update(request, *args, **kwargs)  # type: ignore[misc]
-        saved = getattr(self, "_saved", None)
-        if saved is not None:
-            response["ETag"] = object_etag(saved)
-        return response
 
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()  # type: ignore[misc]
@@ -479,6 +470,20 @@ class ConditionalRequestMixin:
         if getattr(self, "_locking", False):
             check_preconditions(self.request, obj)  # type: ignore[attr-defined]
         return obj
+
+
+class ConditionalRequestMixin(ConditionalReadMixin):
+    """ETags on reads and `If-Match` on PUT and PATCH, for a viewset with DRF's UpdateModelMixin:
+    the row is locked, compared, and a stale ETag answers 412 when the object changed since the read."""
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            self._locking = True
+            response = super().update(request, *args, **kwargs)  # type: ignore[misc]
+        saved = getattr(self, "_saved", None)
+        if saved is not None:
+            response["ETag"] = object_etag(saved)
+        return response
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         super().perform_update(serializer)  # type: ignore[misc]
@@ -596,8 +601,10 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(required=False, help_text="Set when a domain rule refused the change.")
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False,
-        help_text="Messages by input field; `non_field_errors` for the request as a whole.",
+        child=serializers.JSONField(), required=False,
+        help_text="Messages by input field (a list of messages, or for nested input the same shape "
+                  "one level down, keyed by field or position); `non_field_errors` for the request "
+                  "as a whole.",
     )
 
 
@@ -639,8 +646,9 @@ class BulkUpsertResultSerializer(serializers.Serializer):
 class BulkUpsertRefusedSerializer(ErrorSerializer):
     """An atomic bulk call with an error: the usual error body plus what each item did or would do."""
 
-    written = serializers.BooleanField()
-    results = UpsertResultSerializer(many=True)
+    # Absent when the call itself was refused (no items, more than 500, not a JSON object).
+    written = serializers.BooleanField(required=False)
+    results = UpsertResultSerializer(many=True, required=False)
 
 
 def bulk_upsert_request(name: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:
@@ -756,3 +764,4 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"detail": "Invalid input.", "errors": _field_errors(exc.detail)}
     return response
+

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
+
 ERROR_COMPONENT = "ApiError"
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -56,8 +58,22 @@ def _statuses(path: str, method: str) -> dict[str, str]:
     return statuses
 
 
+def _internationalised_emails(node: Any) -> None:
+    """Customers' addresses may carry non-ASCII characters (νίκος@example.com), which the API accepts
+    and returns: they are `idn-email`, not the ASCII-only `email` format."""
+    if isinstance(node, dict):
+        if node.get("format") == "email":
+            node["format"] = "idn-email"
+        for value in node.values():
+            _internationalised_emails(value)
+    elif isinstance(node, list):
+        for value in node:
+            _internationalised_emails(value)
+
+
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool
                         ) -> dict[str, Any]:
+    _internationalised_emails(result.get("components", {}))
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(ERROR_COMPONENT, ERROR_SCHEMA)
     reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -77,3 +93,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                     "content": {"application/json": {"schema": reference}},
                 }
     return result
+
+
+class SingleObjectSchema(AutoSchema):
+    """For viewsets whose `list` answers one report object rather than a list of rows."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False

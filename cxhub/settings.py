@@ -347,6 +347,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cxhub.api.DefaultPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "cxhub.api.exception_handler",
+    "DEFAULT_METADATA_CLASS": "cxhub.api_metadata.SafeMetadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Counted per user (so per token) and per address for the few token-free endpoints, in the default
     # cache: local memory when embedded, Redis with REDIS_URL, shared by every web process.

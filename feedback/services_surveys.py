@@ -160,7 +160,7 @@ def primary_question(definition: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def survey_start(
-    *, name: str, kind: str, touchpoint: Touchpoint | None, actor: AbstractBaseUser | None,
+    *, name: str, kind: str, actor: AbstractBaseUser | None, touchpoint: Touchpoint | None = None,
     question: str = "", audience: str = Audience.CUSTOMERS,
 ) -> Survey:
     """A new survey of a standard kind: version 1 asks only its metric question (edit it to add more)."""

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxhub.api import ApiViewSetMixin, error_responses
+from cxhub.api_schema import SingleObjectSchema
 from journeys import trends
 from journeys.api.serializers import ComponentsSerializer
 from journeys.choices import Channel
@@ -148,6 +149,8 @@ def _window(window: Window) -> dict[str, Any]:
 
 class ScoreViewSet(ApiViewSetMixin, viewsets.GenericViewSet):
     """Scores over time."""
+
+    schema = SingleObjectSchema()  # one report object, not a list of rows
 
     required_permissions = ["journeys.view_journey"]
     filter_backends: list = []

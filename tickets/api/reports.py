@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxhub.api import ApiViewSetMixin, error_responses
+from cxhub.api_schema import SingleObjectSchema
 from tickets.reports import (
     COUNTS,
     DEFAULT_GROUPING,
@@ -126,6 +127,8 @@ def api_links(request: Request, window: ReportWindow, grouping: Grouping, row: R
 
 class TicketReportViewSet(ApiViewSetMixin, viewsets.GenericViewSet):
     """Service reports: the figures of the report page."""
+
+    schema = SingleObjectSchema()  # one report object, not a list of rows
 
     required_permissions = ["tickets.view_ticket"]
     filter_backends: list = []

@@ -19,7 +19,7 @@ from cxhub.api import (
     ApiViewSetMixin,
     BulkUpsertRefusedSerializer,
     BulkUpsertResultSerializer,
-    ConditionalRequestMixin,
+    ConditionalReadMixin,
     bulk_upsert_request,
     check_preconditions,
     conditional_read,
@@ -86,7 +86,7 @@ def with_summary(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     retrieve=extend_schema(responses={200: TicketDetailSerializer, 304: None, **error_responses(404)}),
 )
 class TicketViewSet(
-    ConditionalRequestMixin, ApiViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    ConditionalReadMixin, ApiViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     """Tickets. Created and changed only through the services; answers carry the ticket's full detail.
