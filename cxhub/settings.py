@@ -193,6 +193,24 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 900},
     },
     # Survey invitations whose time has come (a resolved ticket's delay, an event, a batch).
+    # Alerts: below target or a drop beyond noise; de-duplicated, so an hourly run mails once.
+    "evaluate-alerts": {
+        "task": "journeys.tasks.evaluate_alerts",
+        "schedule": envint("ALERTS_INTERVAL_SECONDS", 3600),
+        "options": {"expires": envint("ALERTS_INTERVAL_SECONDS", 3600)},
+    },
+    # Customer health moves with open tickets and days since the last contact.
+    "recompute-customer-health": {
+        "task": "journeys.tasks.recompute_customer_health",
+        "schedule": envint("HEALTH_INTERVAL_SECONDS", 3600),
+        "options": {"expires": envint("HEALTH_INTERVAL_SECONDS", 3600)},
+    },
+    # Service impact and key drivers: heavy reads over the ledger, stored for the pages.
+    "refresh-analyses": {
+        "task": "journeys.tasks.refresh_analyses",
+        "schedule": envint("ANALYSIS_INTERVAL_SECONDS", 86400),
+        "options": {"expires": envint("ANALYSIS_INTERVAL_SECONDS", 86400)},
+    },
     "send-due-invitations": {
         "task": "feedback.tasks.send_due_invitations",
         "schedule": envint("INVITATION_INTERVAL_SECONDS", 60),

@@ -169,6 +169,8 @@ class ProgramCard(_Trended):
     series: list[Score] = field(default_factory=list)
     by_segment: list[Breakdown] = field(default_factory=list)
     by_channel: list[Breakdown] = field(default_factory=list)
+    # Sections a page adds beside the scores (the dashboard's alerts, goals, impact, customers at risk).
+    more: dict[str, object] = field(default_factory=dict)
 
     @property
     def touchpoints(self) -> list[TouchpointCard]:

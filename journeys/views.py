@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from journeys import selectors, trends
 from journeys.choices import Channel
-from journeys.models import Journey
+from journeys.models import Journey, Program
 
 
 def window_from_request(request: HttpRequest) -> selectors.Window:
@@ -68,8 +68,24 @@ def score_query(request: HttpRequest, *, compare: bool = True) -> tuple[selector
 @permission_required("journeys.view_journey", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
     query, context = score_query(request)
-    context["programs"] = selectors.program_scorecards(query=query, breakdowns=True)
+    programs = selectors.program_scorecards(query=query, breakdowns=True)
+    for card in programs:
+        card.more = _dashboard_sections(card.program, query.window)
+    context["programs"] = programs
     return render(request, "journeys/dashboard.html", context)
+
+
+def _dashboard_sections(program: Program, window: selectors.Window) -> dict[str, object]:
+    """Alerts, customers at risk, goals and service impact of one program: a few queries each,
+    whatever the size of the program."""
+    from journeys import alerts, analysis, goals, health
+
+    sections: dict[str, object] = {}
+    sections.update(alerts.dashboard_context(program=program, window=window))
+    sections.update(health.dashboard_context(program=program, window=window))
+    sections.update(goals.dashboard_context(program=program, window=window))
+    sections["insights"] = analysis.dashboard_context(program=program, window=window)
+    return sections
 
 
 @login_required

@@ -36,7 +36,10 @@ from cxhub.models import Team
 from feedback.choices import SCALES, SurveyKind
 from feedback.models import Response, Survey
 from feedback.services import response_submit, survey_create
+from journeys.alerts import alerts_evaluate
+from journeys.analysis import analysis_refresh
 from journeys.choices import Channel
+from journeys.health import health_recompute
 from journeys.models import (
     Customer,
     ExperienceSignal,
@@ -440,6 +443,12 @@ def demo_build(*, options: DemoOptions, reset: bool = False, report: Reporter | 
         report.phase("Personas, goals and improvement initiatives")
         build_plans(program=Program.objects.get(name=DEMO_PROGRAM), anchor=options.anchor(),
                     days=options.days, owner_username=USERS[0].username)
+        report.phase("Service impact and key drivers")
+        analysis_refresh(progress=report.progress)
+        report.phase("Customer health")
+        health_recompute(progress=report.progress)
+        report.phase("Alerts")
+        alerts_evaluate(notify=False)
     return summarize()
 
 

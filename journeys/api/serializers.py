@@ -139,6 +139,10 @@ class MetricSerializer(serializers.Serializer):
     value = serializers.FloatField(
         allow_null=True, help_text="On the metric's own scale (NPS -100..100, CES mean 1..7, else %)."
     )
+    low = serializers.FloatField(
+        allow_null=True, help_text="Lower end of the 95% interval (Wilson for shares, NPS interval)."
+    )
+    high = serializers.FloatField(allow_null=True, help_text="Upper end of the 95% interval.")
     sample = serializers.IntegerField(help_text="Answers or tickets behind the value.")
     enough = serializers.BooleanField(help_text="Whether the sample reaches the program's minimum.")
     unit = serializers.CharField()

@@ -302,7 +302,10 @@ def test_the_journey_scores_are_the_figures_of_the_journey_scorecard(api_client_
     assert [t["name"] for t in collection["touchpoints"]] == ["Handover"]
     assert collection["touchpoints"][0]["meets_target"] is None
     csat = next(m for m in phone["metrics"] if m["key"] == "csat")
+    low, high = csat.pop("low"), csat.pop("high")
     assert csat == {"key": "csat", "label": "CSAT", "value": 75.0, "sample": 4, "enough": True, "unit": "%"}
+    # Wilson 95% for 3 of 4: (0.75 + z²/8 ± z·sqrt(0.75·0.25/4 + z²/64)) / (1 + z²/4), z = 1.96
+    assert low == pytest.approx(30.06, abs=0.01) and high == pytest.approx(95.44, abs=0.01)
     assert body["components"]["nps_promoters"] == 2 and body["components"]["csat_responses"] == 4
     window = Window.last(30)
     assert body["window"] == {"days": 30, "start": window.start.isoformat(), "end": window.end.isoformat()}
