@@ -15,7 +15,7 @@ from journeys import rollup
 from journeys.choices import SignalKind
 from journeys.models import ScoreComponentDaily
 from journeys.services import rollups_deferred, signal_record
-from tests.journeys.factories import TouchpointFactory
+from tests.journeys.factories import CustomerFactory, TouchpointFactory
 
 FIELDS = [f.name for f in ScoreComponentDaily._meta.fields if f.name != "id"]
 VALUES = {
@@ -31,8 +31,10 @@ VALUES = {
     SignalKind.TICKET_REOPENED: st.none(),
 }
 
+# (kind, value, touchpoint, minutes ago, customer: none or one of three in different segments)
 signal = st.sampled_from(sorted(VALUES)).flatmap(
-    lambda kind: st.tuples(st.just(kind), VALUES[kind], st.integers(0, 2), st.integers(0, 60 * 24 * 10)))
+    lambda kind: st.tuples(st.just(kind), VALUES[kind], st.integers(0, 2), st.integers(0, 60 * 24 * 10),
+                           st.sampled_from([None, 0, 1, 2])))
 # Signals in arrival order, cut into batches: each batch is recorded, then rolled up (with a small
 # per-transaction batch size of its own), before the next arrives.
 arrivals = st.lists(st.lists(signal, min_size=0, max_size=12), min_size=1, max_size=5)
@@ -48,14 +50,16 @@ class TestIncrementalEqualsFull(TestCase):
     @given(batches=arrivals, batch_size=st.integers(1, 7))
     def test_any_split_into_incremental_batches_equals_the_full_recompute(self, batches, batch_size):
         touchpoints = [TouchpointFactory() for _ in range(3)]
+        customers = [CustomerFactory(segment=segment) for segment in ("retail", "fleet", "")]
         now = timezone.now()
         n = 0
         for batch in batches:
             with rollups_deferred():
-                for kind, value, tp, minutes_ago in batch:
+                for kind, value, tp, minutes_ago, who in batch:
                     n += 1
                     signal_record(touchpoint=touchpoints[tp], kind=kind, source="prop", source_id=str(n),
-                                  occurred_at=now - dt.timedelta(minutes=minutes_ago), value=value)
+                                  occurred_at=now - dt.timedelta(minutes=minutes_ago), value=value,
+                                  customer=None if who is None else customers[who])
             rollup.rollup_new_signals(batch_size=batch_size)
         incremental = snapshot()
 
@@ -63,3 +67,17 @@ class TestIncrementalEqualsFull(TestCase):
 
         assert snapshot() == incremental
         assert sum(row.signals for row in ScoreComponentDaily.objects.all()) == n
+
+
+@pytest.mark.django_db
+def test_a_later_change_of_segment_does_not_move_past_components(touchpoint):
+    customer = CustomerFactory(segment="retail")
+    signal_record(touchpoint=touchpoint, kind=SignalKind.CSAT_ANSWER, value=5, source="seg", source_id="1",
+                  occurred_at=timezone.now() - dt.timedelta(days=2), customer=customer)
+    rollup.rollup_new_signals()
+    customer.segment = "fleet"
+    customer.save()
+
+    rollup.recompute_all()
+
+    assert list(ScoreComponentDaily.objects.values_list("segment", "csat_responses")) == [("retail", 1)]
