@@ -558,9 +558,9 @@ class UserThrottle(WindowThrottle):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        token = getattr(request.auth, "key", None)
-        if token:
-            return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        token_hash = getattr(request.auth, "key_hash", None)
+        if token_hash:
+            return "token:" + token_hash[:32]
         return f"user:{user.pk}"
 
 

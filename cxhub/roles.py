@@ -12,6 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, P
 
 CX_MANAGER = "CX manager"
 SUPPORT_AGENT = "Support agent"
+API_CLIENT_READ = "API client (read-only)"
+API_CLIENT_WRITE = "API client (read-write)"
 
 _CRUD = ("add", "change", "delete", "view")
 
@@ -21,9 +23,45 @@ def _perms(app_model: str, actions: tuple[str, ...] = _CRUD) -> list[str]:
     return [f"{app}.{action}_{model}" for action in actions]
 
 
+_API_READ = [
+    *_perms("cxhub.team", ("view",)),
+    *_perms("journeys.customer", ("view",)),
+    *_perms("journeys.program", ("view",)),
+    *_perms("journeys.journey", ("view",)),
+    *_perms("journeys.stage", ("view",)),
+    *_perms("journeys.touchpoint", ("view",)),
+    *_perms("journeys.scorecomponentdaily", ("view",)),
+    *_perms("journeys.alert", ("view",)),
+    *_perms("tickets.ticket", ("view",)),
+    *_perms("tickets.ticketmessage", ("view",)),
+    *_perms("tickets.category", ("view",)),
+    *_perms("tickets.resolutioncode", ("view",)),
+    *_perms("tickets.tag", ("view",)),
+    *_perms("tickets.customfield", ("view",)),
+    *_perms("tickets.businesscalendar", ("view",)),
+    *_perms("tickets.slapolicy", ("view",)),
+    *_perms("feedback.survey", ("view",)),
+    *_perms("feedback.surveyversion", ("view",)),
+    *_perms("feedback.response", ("view",)),
+    *_perms("feedback.invitation", ("view",)),
+    *_perms("feedback.touchpointevent", ("view",)),
+    *_perms("feedback.theme", ("view",)),
+]
+# What a CRM writes: customers, tickets and their messages, answers, touchpoint events, signals.
+_API_WRITE = [
+    *_perms("journeys.customer", ("add", "change")),
+    *_perms("journeys.experiencesignal", ("add",)),
+    *_perms("tickets.ticket", ("add", "change")),
+    *_perms("tickets.ticketmessage", ("add",)),
+    *_perms("feedback.response", ("add",)),
+    *_perms("feedback.touchpointevent", ("add",)),
+    *_perms("feedback.invitation", ("add",)),
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CX_MANAGER: [
         *_perms("auditlog.logentry", ("view",)),
+        *_perms("cxhub.apitoken", ("add", "change", "view")),
         *_perms("cxhub.team"),
         *_perms("cxhub.webhooksubscription"),
         *_perms("cxhub.webhookevent", ("view",)),
@@ -100,6 +138,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("tickets.attachment", ("add", "view")),
         *_perms("tickets.ticketlink", ("add", "view")),
     ],
+    # Integration accounts: they hold API tokens, never log in to pages they have no use for.
+    API_CLIENT_READ: _API_READ,
+    API_CLIENT_WRITE: [*_API_READ, *_API_WRITE],
 }
 
 

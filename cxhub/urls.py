@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cxhub import views, views_audit
+from cxhub import views, views_audit, views_tokens
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,8 @@ urlpatterns = [
     # login, logout, password change and reset (templates in templates/registration/)
     path("accounts/", include("django.contrib.auth.urls")),
     path("audit/", views_audit.audit_log, name="audit-log"),
+    path("api-tokens/", views_tokens.token_list, name="api-tokens"),
+    path("api-tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="api-token-revoke"),
     path("admin/", admin.site.urls),
     path("webhooks/", include("cxhub.urls_webhooks")),  # outgoing webhooks, for managers
     path("journeys/", include("journeys.urls")),

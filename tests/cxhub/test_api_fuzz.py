@@ -64,15 +64,14 @@ def settings_for_fuzzing(settings, keep_the_test_connection):
 @pytest.fixture
 def fuzz_world(settings_for_fuzzing, manager, team, touchpoint, customer):
     """Some rows to find: the ids the fuzzer guesses sometimes exist."""
-    from rest_framework.authtoken.models import Token
-
+    from cxhub.tokens import api_token_create
     from tests.feedback.factories import make_survey
     from tests.tickets.factories import make_ticket
 
     make_ticket(customer=customer, touchpoint=touchpoint, team=team)
     make_survey(touchpoint=touchpoint)
-    token, _ = Token.objects.get_or_create(user=manager)
-    return token.key
+    _, key = api_token_create(user=manager, name="Fuzzing")
+    return key
 
 
 @schema.parametrize()

@@ -1,35 +1,48 @@
 from __future__ import annotations
 
+import hashlib
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIRequestFactory
 
+from cxhub.auth import HashedTokenAuthentication
+from cxhub.models import ApiToken
+from cxhub.tokens import api_token_revoke
 from tests.cxhub.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def create_token(username: str) -> list[str]:
+def create_token(username: str, *extra: str) -> list[str]:
     out = StringIO()
-    call_command("create_api_token", username, stdout=out)
+    call_command("create_api_token", username, *extra, stdout=out)
     return out.getvalue().splitlines()
 
 
 def authenticate(key: str):
     request = APIRequestFactory().get("/api/v1/", HTTP_AUTHORIZATION=f"Token {key}")
-    return TokenAuthentication().authenticate(request)
+    return HashedTokenAuthentication().authenticate(request)
 
 
 def test_it_prints_the_new_key_alone_on_the_last_line(manager):
-    lines = create_token("alice")
+    lines = create_token("alice", "--name", "CRM sync")
 
-    assert lines[-1] == Token.objects.get(user=manager).key
-    assert len(lines[-1]) == 40
+    key = lines[-1]
+    assert key.startswith("cxh_") and " " not in key and len(key) > 40
+    token = ApiToken.objects.get(user=manager)
+    assert token.name == "CRM sync" and key.startswith(token.prefix)
+
+
+def test_only_a_hash_of_the_key_is_stored(manager):
+    key = create_token("alice")[-1]
+
+    token = ApiToken.objects.get(user=manager)
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    stored = [str(value) for value in ApiToken.objects.values_list().get()]
+    assert not any(key in value for value in stored)
 
 
 def test_the_printed_key_authenticates_as_the_user(agent):
@@ -38,24 +51,32 @@ def test_the_printed_key_authenticates_as_the_user(agent):
     user, token = authenticate(key)
 
     assert user == agent
-    assert token.key == key
+    assert token.user == agent and token.last_used_at is not None
 
 
-def test_it_replaces_an_existing_token_so_the_old_key_stops_working(manager):
-    old = Token.objects.create(user=manager).key
+def test_each_call_makes_another_token_and_a_revoked_one_stops_working(manager):
+    first = create_token("alice")[-1]
+    second = create_token("alice")[-1]
+    assert first != second and ApiToken.objects.filter(user=manager).count() == 2
 
-    new = create_token("alice")[-1]
+    api_token_revoke(token=authenticate(first)[1], by=manager)
 
-    assert new != old
-    assert list(Token.objects.filter(user=manager).values_list("key", flat=True)) == [new]
     with pytest.raises(AuthenticationFailed):
-        authenticate(old)
+        authenticate(first)
+    assert authenticate(second)[0] == manager
+
+
+def test_a_made_up_key_does_not_authenticate(manager):
+    create_token("alice")
+
+    with pytest.raises(AuthenticationFailed):
+        authenticate("cxh_" + "A" * 43)
 
 
 def test_it_refuses_an_unknown_user_with_a_clear_error(db):
     with pytest.raises(CommandError, match="no user named 'nobody'"):
         create_token("nobody")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_it_refuses_an_inactive_user(db):
@@ -63,4 +84,4 @@ def test_it_refuses_an_inactive_user(db):
 
     with pytest.raises(CommandError, match="not active"):
         create_token("dora")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()

@@ -5,24 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from rest_framework.authtoken.models import Token
 
-
-@transaction.atomic
-def api_token_replace(*, user: AbstractBaseUser) -> Token:
-    """Give the user a new token; the old one, if any, stops working at once."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+from cxhub.exceptions import DomainError
+from cxhub.tokens import api_token_create
 
 
 class Command(BaseCommand):
-    help = "Create (or replace) the REST API token of a user and print its key on the last line."
+    help = ("Create a REST API token for a user and print its key, alone, on the last line. Only a hash "
+            "is stored: the key cannot be shown again. Revoke tokens on the API tokens page.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
+        parser.add_argument("--name", default="Command line", help="What uses the token.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         user_model = get_user_model()
@@ -31,10 +26,9 @@ class Command(BaseCommand):
             user = user_model._default_manager.get_by_natural_key(username)
         except user_model.DoesNotExist:
             raise CommandError(f"There is no user named {username!r}.") from None
-        if not user.is_active:
-            raise CommandError(f"The account {username!r} is not active; activate it first.")
-        replaced = Token.objects.filter(user=user).exists()
-        token = api_token_replace(user=user)
-        note = " (the previous token no longer works)" if replaced else ""
-        self.stdout.write(f"API token for {username}{note}. Send it as: Authorization: Token <key>")
-        self.stdout.write(token.key)
+        try:
+            token, key = api_token_create(user=user, name=options["name"])
+        except DomainError as exc:
+            raise CommandError(f"{username!r}: {exc.message}") from None
+        self.stdout.write(f"API token {token.prefix}… for {username}. Send it as: Authorization: Token <key>")
+        self.stdout.write(key)
