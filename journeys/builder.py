@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import Model, ProtectedError, QuerySet
 from django.utils import timezone
 
 from cxhub.exceptions import ConflictError, DomainError
@@ -73,17 +73,27 @@ def _renumber(rows: Sequence[Any]) -> None:
         type(changed[0]).objects.bulk_update(changed, ["position"])
 
 
+
+def _unique_name(name: str, *, siblings: QuerySet, current: Model | None, clash_message: str,
+                 max_length: int = 150) -> str:
+    """A cleaned name that no other row among `siblings` has, ignoring case; `clash_message` says
+    what exists already (with `{name}` in it)."""
+    name = _text(name, field="name", label="The name", max_length=max_length)
+    clash = siblings.filter(name__iexact=name)
+    if current is not None:
+        clash = clash.exclude(pk=current.pk)
+    if clash.exists():
+        raise DomainError(clash_message.format(name=name), field="name")
+    return name
+
+
 # --- Programs ----------------------------------------------------------------------------------------
 
 
 def _program_fields(*, name: str, purpose: str, score_weights: object, min_sample_size: int,
                     program: Program | None) -> dict[str, Any]:
-    name = _text(name, field="name", label="The name", max_length=150)
-    clash = Program.objects.filter(name__iexact=name)
-    if program is not None:
-        clash = clash.exclude(pk=program.pk)
-    if clash.exists():
-        raise DomainError(f"A program called “{name}” exists already.", field="name")
+    name = _unique_name(name, siblings=Program.objects.all(), current=program,
+                        clash_message="A program called “{name}” exists already.")
     purpose = _text(purpose, field="purpose", label="The purpose", max_length=5000)
     try:
         weights = validate_weights(score_weights)
@@ -125,13 +135,8 @@ def program_update(*, program: Program, name: str, purpose: str, score_weights: 
 
 
 def _journey_name(name: str, *, program: Program, journey: Journey | None) -> str:
-    name = _text(name, field="name", label="The name", max_length=150)
-    clash = Journey.objects.filter(program=program, name__iexact=name)
-    if journey is not None:
-        clash = clash.exclude(pk=journey.pk)
-    if clash.exists():
-        raise DomainError(f"The program has a journey called “{name}” already.", field="name")
-    return name
+    return _unique_name(name, siblings=Journey.objects.filter(program=program), current=journey,
+                        clash_message="The program has a journey called “{name}” already.")
 
 
 @transaction.atomic
@@ -158,13 +163,8 @@ def journey_update(*, journey: Journey, name: str, description: str = "") -> Jou
 
 
 def _stage_name(name: str, *, journey: Journey, stage: Stage | None) -> str:
-    name = _text(name, field="name", label="The name", max_length=150)
-    clash = Stage.objects.filter(journey=journey, name__iexact=name)
-    if stage is not None:
-        clash = clash.exclude(pk=stage.pk)
-    if clash.exists():
-        raise DomainError(f"The journey has a stage called “{name}” already.", field="name")
-    return name
+    return _unique_name(name, siblings=Stage.objects.filter(journey=journey), current=stage,
+                        clash_message="The journey has a stage called “{name}” already.")
 
 
 @transaction.atomic
@@ -265,14 +265,8 @@ def _active_in(stage_id: int) -> list[Touchpoint]:
 
 
 def _touchpoint_name(name: str, *, stage: Stage, touchpoint: Touchpoint | None) -> str:
-    name = _text(name, field="name", label="The name", max_length=150)
-    clash = Touchpoint.objects.filter(stage=stage, name__iexact=name)
-    if touchpoint is not None:
-        clash = clash.exclude(pk=touchpoint.pk)
-    if clash.exists():
-        raise DomainError(f"The stage has a touchpoint called “{name}” already (maybe archived).",
-                          field="name")
-    return name
+    return _unique_name(name, siblings=Touchpoint.objects.filter(stage=stage), current=touchpoint,
+                        clash_message="The stage has a touchpoint called “{name}” already (maybe archived).")
 
 
 def _check_channel(channel: str) -> str:
@@ -413,12 +407,8 @@ def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
 
 def _persona_fields(*, program: Program, name: str, description: str, needs: str, segment: str,
                     persona: Persona | None) -> dict[str, Any]:
-    name = _text(name, field="name", label="The name", max_length=120)
-    clash = Persona.objects.filter(program=program, name__iexact=name)
-    if persona is not None:
-        clash = clash.exclude(pk=persona.pk)
-    if clash.exists():
-        raise DomainError(f"The program has a persona called “{name}” already.", field="name")
+    name = _unique_name(name, siblings=Persona.objects.filter(program=program), current=persona,
+                        clash_message="The program has a persona called “{name}” already.", max_length=120)
     segment = (segment or "").strip()
     if len(segment) > 60:
         raise DomainError("The segment can have at most 60 characters.", field="segment")
