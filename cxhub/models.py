@@ -1,5 +1,7 @@
-"""Shared organisation: teams. Both the experience side (a touchpoint's owning team) and the service side
-(a ticket's team) refer to them, so they live here rather than in either app."""
+"""Shared infrastructure: teams, people's profiles, webhooks, API tokens, idempotent POSTs and CSV imports.
+
+Both the experience side (a touchpoint's owning team) and the service side (a ticket's team) refer to teams,
+so they live here rather than in either app."""
 
 from __future__ import annotations
 
@@ -176,3 +178,110 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class Profile(models.Model):
+    """Per-person settings kept beside Django's user: the interface language and how widely a support
+    agent sees tickets."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True,
+        help_text="The interface language; blank follows the browser.",
+    )
+    sees_all_teams = models.BooleanField(
+        default=False, help_text="Work tickets of every team, not only of the teams this person belongs to.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+# --- Idempotent POSTs --------------------------------------------------------------------------------
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an Idempotency-Key, replayed to repeats for 24 hours.
+
+    A record without a status code is a request still being handled: a concurrent repeat waits for it or
+    is told to retry, so one key has one effect."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(blank=True, default=b"")
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="cxhub_idempotency_owner_key_uniq"),
+        ]
+        indexes = [
+            # The nightly purge deletes by age.
+            models.Index(fields=["created_at"], name="cxhub_idem_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"
+
+
+# --- CSV import ------------------------------------------------------------------------------------
+
+
+class ImportJob(models.Model):
+    """One uploaded CSV file and its run: counts as it goes, and a rejection per row that failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=40, help_text="Which importer reads the file, e.g. 'customers'.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the whole file failed, when it did.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.original_name}"
+
+
+class ImportRejection(models.Model):
+    """A row of an import that was not written, with the reasons per field."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rejections")
+    row_number = models.PositiveIntegerField(help_text="The line in the file, counting the header as 1.")
+    external_id = models.CharField(max_length=255, blank=True)
+    errors = models.JSONField(default=dict, help_text="Field name to a list of messages.")
+    raw = models.JSONField(default=dict, help_text="The row as read.")
+
+    class Meta:
+        ordering = ["job", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "row_number"], name="cxhub_import_rejection_row_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} of import {self.job_id}"
