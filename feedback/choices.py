@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from journeys.choices import SignalKind
 
 
 class SurveyKind(models.TextChoices):
-    NPS = "nps", "NPS (0-10, how likely to recommend)"
-    CSAT = "csat", "CSAT (1-5, how satisfied)"
-    CES = "ces", "CES (1-7, it was easy)"
+    NPS = "nps", _("NPS (0-10, how likely to recommend)")
+    CSAT = "csat", _("CSAT (1-5, how satisfied)")
+    CES = "ces", _("CES (1-7, it was easy)")
 
 
 # Each kind's scale and the experience signal its answers record.
@@ -49,35 +51,35 @@ DEFAULT_QUESTIONS: dict[str, str] = {
 
 
 class Audience(models.TextChoices):
-    CUSTOMERS = "customers", "Customers"
-    STAFF = "staff", "Staff (employee pulse)"
+    CUSTOMERS = "customers", _("Customers")
+    STAFF = "staff", _("Staff (employee pulse)")
 
 
 class QuestionKind(models.TextChoices):
-    RATING = "rating", "Rating"
-    SINGLE = "single", "Single choice"
-    MULTIPLE = "multiple", "Multiple choice"
-    TEXT = "text", "Free text"
+    RATING = "rating", _("Rating")
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TEXT = "text", _("Free text")
 
 
 class InvitationTrigger(models.TextChoices):
-    TICKET_RESOLVED = "ticket_resolved", "Ticket resolved"
-    TOUCHPOINT_EVENT = "touchpoint_event", "Touchpoint event"
-    BATCH = "batch", "Batch to a segment"
-    MANUAL = "manual", "Manual"
+    TICKET_RESOLVED = "ticket_resolved", _("Ticket resolved")
+    TOUCHPOINT_EVENT = "touchpoint_event", _("Touchpoint event")
+    BATCH = "batch", _("Batch to a segment")
+    MANUAL = "manual", _("Manual")
 
 
 class InvitationStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    SENT = "sent", "Sent"
-    ANSWERED = "answered", "Answered"
-    EXPIRED = "expired", "Expired"
-    SKIPPED = "skipped", "Skipped"
-    FAILED = "failed", "Failed to send"
+    SCHEDULED = "scheduled", pgettext_lazy("invitation status", "Scheduled")
+    SENT = "sent", pgettext_lazy("invitation status", "Sent")
+    ANSWERED = "answered", pgettext_lazy("invitation status", "Answered")
+    EXPIRED = "expired", pgettext_lazy("invitation status", "Expired")
+    SKIPPED = "skipped", pgettext_lazy("invitation status", "Skipped")
+    FAILED = "failed", pgettext_lazy("invitation status", "Failed to send")
 
 
 class Sentiment(models.TextChoices):
-    POSITIVE = "positive", "Positive"
-    NEUTRAL = "neutral", "Neutral"
-    NEGATIVE = "negative", "Negative"
-    UNKNOWN = "unknown", "Unknown"
+    POSITIVE = "positive", pgettext_lazy("sentiment", "Positive")
+    NEUTRAL = "neutral", pgettext_lazy("sentiment", "Neutral")
+    NEGATIVE = "negative", pgettext_lazy("sentiment", "Negative")
+    UNKNOWN = "unknown", pgettext_lazy("sentiment", "Unknown")

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    PENDING = "pending", "Pending (waiting on customer)"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", pgettext_lazy("ticket status", "New")
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
+    PENDING = "pending", pgettext_lazy("ticket status", "Pending (waiting on customer)")
+    RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
 # The only status changes a ticket may make. Resolved -> open is a reopen and is counted.
@@ -24,56 +26,56 @@ OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", pgettext_lazy("ticket priority", "Low")
+    NORMAL = "normal", pgettext_lazy("ticket priority", "Normal")
+    HIGH = "high", pgettext_lazy("ticket priority", "High")
+    URGENT = "urgent", pgettext_lazy("ticket priority", "Urgent")
 
 
 class MessageKind(models.TextChoices):
-    CUSTOMER = "customer", "Customer message"
-    REPLY = "reply", "Public reply"
-    NOTE = "note", "Internal note"
+    CUSTOMER = "customer", _("Customer message")
+    REPLY = "reply", _("Public reply")
+    NOTE = "note", _("Internal note")
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    STATUS = "status", "Status changed"
-    ASSIGNED = "assigned", "Assigned"
-    PRIORITY = "priority", "Priority changed"
-    MESSAGE = "message", "Message added"
-    ROUTED = "routed", "Routed"
-    TAGS = "tags", "Tags changed"
-    CATEGORY = "category", "Category changed"
-    RESOLUTION_CODE = "resolution_code", "Resolution code set"
-    FIELDS = "fields", "Custom fields changed"
-    SLA = "sla", "SLA status changed"
-    LINKED = "linked", "Linked"
-    MERGED = "merged", "Merged"
-    REMINDER = "reminder", "Reminder sent to the customer"
+    CREATED = "created", _("Created")
+    STATUS = "status", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    PRIORITY = "priority", _("Priority changed")
+    MESSAGE = "message", _("Message added")
+    ROUTED = "routed", _("Routed")
+    TAGS = "tags", _("Tags changed")
+    CATEGORY = "category", _("Category changed")
+    RESOLUTION_CODE = "resolution_code", _("Resolution code set")
+    FIELDS = "fields", _("Custom fields changed")
+    SLA = "sla", _("SLA status changed")
+    LINKED = "linked", _("Linked")
+    MERGED = "merged", _("Merged")
+    REMINDER = "reminder", _("Reminder sent to the customer")
 
 
 class SlaStatus(models.TextChoices):
     """Where a ticket stands against its SLA targets; set by the SLA job, shown on queues."""
 
-    NONE = "none", "No SLA"
-    OK = "ok", "On track"
-    AT_RISK = "at_risk", "At risk"
-    BREACHED = "breached", "Breached"
+    NONE = "none", pgettext_lazy("SLA status", "No SLA")
+    OK = "ok", pgettext_lazy("SLA status", "On track")
+    AT_RISK = "at_risk", pgettext_lazy("SLA status", "At risk")
+    BREACHED = "breached", pgettext_lazy("SLA status", "Breached")
 
 
 class LinkKind(models.TextChoices):
-    RELATED = "related", "Related"
-    DUPLICATE = "duplicate", "Duplicate merged into"
+    RELATED = "related", pgettext_lazy("ticket link", "Related")
+    DUPLICATE = "duplicate", pgettext_lazy("ticket link", "Duplicate merged into")
 
 
 class AssignmentMode(models.TextChoices):
-    MANUAL = "manual", "Manual (agents take tickets)"
-    ROUND_ROBIN = "round_robin", "Round robin among available agents"
-    LEAST_OPEN = "least_open", "Fewest open tickets among available agents"
+    MANUAL = "manual", _("Manual (agents take tickets)")
+    ROUND_ROBIN = "round_robin", _("Round robin among available agents")
+    LEAST_OPEN = "least_open", _("Fewest open tickets among available agents")
 
 
 class CustomFieldKind(models.TextChoices):
-    TEXT = "text", "Text"
-    NUMBER = "number", "Number"
-    CHOICE = "choice", "Choice"
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    CHOICE = "choice", _("Choice")

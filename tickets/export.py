@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cxhub.csv_export import csv_stream
 from tickets.choices import OPEN_STATUSES
@@ -58,10 +58,18 @@ def sla_met(ticket: Ticket, now: dt.datetime) -> str:
     return ""
 
 
+def _labels(ticket: Ticket) -> list[str]:
+    """Status, priority and channel as the English labels: the file is data (its header names fields),
+    so it reads the same whichever language the person who downloads it uses."""
+    with translation.override("en"):
+        return [str(ticket.get_status_display()), str(ticket.get_priority_display()),
+                str(ticket.get_channel_display())]
+
+
 def ticket_row(ticket: Ticket, now: dt.datetime) -> list[object]:
     return [
         ticket.pk, ticket.external_id, ticket.subject, ticket.customer.name, ticket.customer.external_id,
-        ticket.get_status_display(), ticket.get_priority_display(), ticket.get_channel_display(),
+        *_labels(ticket),
         ticket.team.name if ticket.team else "", _person(ticket.assignee),
         ticket.touchpoint.name if ticket.touchpoint else "", ticket.category.name if ticket.category else "",
         _when(ticket.created_at), _when(ticket.first_response_at), _when(ticket.resolved_at),

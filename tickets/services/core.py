@@ -15,7 +15,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cxhub.exceptions import ConflictError, DomainError
 from cxhub.models import Team
@@ -212,18 +212,24 @@ def _record_first_resolution(ticket: Ticket, at: dt.datetime) -> list[str]:
     return []
 
 
+def _status_name(status: str) -> str:
+    """A status as the English word: service errors also answer the API, which speaks English, so the
+    label (translated for pages) must not slip a second language into the sentence."""
+    with translation.override("en"):
+        return str(Status(status).label).lower()
+
+
 def _apply_status(ticket: Ticket, new: str, *, actor: AbstractBaseUser | None,
                   at: dt.datetime) -> Ticket:
     old = ticket.status
     if new not in Status.values:
         raise DomainError(f"Unknown status {new!r}.", field="status")
     if new == old:
-        raise ConflictError(f"The ticket is {Status(old).label.lower()} already.", field="status")
+        raise ConflictError(f"The ticket is {_status_name(old)} already.", field="status")
     if new not in TRANSITIONS[old]:
-        allowed = ", ".join(Status(s).label.lower() for s in sorted(TRANSITIONS[old])) or "none"
+        allowed = ", ".join(_status_name(s) for s in sorted(TRANSITIONS[old])) or "none"
         raise ConflictError(
-            f"A {Status(old).label.lower()} ticket cannot become {Status(new).label.lower()}"
-            f" (allowed: {allowed}).",
+            f"A {_status_name(old)} ticket cannot become {_status_name(new)} (allowed: {allowed}).",
             field="status",
         )
     fields = ["status", "updated_at", *_first_touch(ticket, actor, at)]
