@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cxhub.api import IdFilter, StableOrderingFilter, SyncFilterSet
 from cxhub.models import Team
@@ -29,14 +30,15 @@ PRIORITY_RANK = Case(
     output_field=IntegerField(),
 )
 
+# The labels are for the pages; help_text below (English) is the API's documentation.
 QUEUES = {
-    "open": "All open",
-    "mine": "Mine",
-    "team": "My team's",
-    "unassigned": "Unassigned",
-    "breaching": "Breaching soon",
-    "resolved": "Recently resolved",
-    "all": "All tickets",
+    "open": _("All open"),
+    "mine": _("Mine"),
+    "team": _("My team's"),
+    "unassigned": _("Unassigned"),
+    "breaching": _("Breaching soon"),
+    "resolved": _("Recently resolved"),
+    "all": _("All tickets"),
 }
 # "Breaching soon": at risk or breached by the SLA job, or due within this long (the job may lag).
 BREACHING_HORIZON = dt.timedelta(hours=2)
@@ -83,7 +85,7 @@ class TicketFilterSet(SyncFilterSet):
         help_text="A ready-made list: open, mine, team, unassigned, breaching, resolved or all.",
     )
     q = django_filters.CharFilter(
-        method="filter_text", label="Search",
+        method="filter_text", label=_("Search"),
         help_text="Words in the subject, any message, or the customer's name, e-mail or CRM id.",
     )
     status = django_filters.MultipleChoiceFilter(
@@ -91,18 +93,18 @@ class TicketFilterSet(SyncFilterSet):
     )
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
-    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), null_label="No team", empty_label="Any",
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), null_label=_("No team"), empty_label=_("Any"),
                                             help_text="A team's id, or null for tickets without a team.")
-    assignee = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all(), empty_label="Any")
+    assignee = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all(), empty_label=_("Any"))
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", help_text="true: only tickets nobody has."
     )
     touchpoint = django_filters.ModelChoiceFilter(
-        queryset=Touchpoint.objects.all(), null_label="No touchpoint", empty_label="Any",
+        queryset=Touchpoint.objects.all(), null_label=_("No touchpoint"), empty_label=_("Any"),
         help_text="A touchpoint's id, or null for none.")
-    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), empty_label="Any")
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), empty_label=_("Any"))
     tag = django_filters.ModelChoiceFilter(
-        field_name="tags", queryset=Tag.objects.all(), to_field_name="name", empty_label="Any",
+        field_name="tags", queryset=Tag.objects.all(), to_field_name="name", empty_label=_("Any"),
         help_text="A tag's name."
     )
     customer = IdFilter(field_name="customer")
@@ -118,7 +120,7 @@ class TicketFilterSet(SyncFilterSet):
     open_at = django_filters.DateFilter(method="filter_open_at",
                                         help_text="Open (not resolved or closed) at the end of this day.")
     sla = django_filters.ChoiceFilter(
-        choices=[("met", "Resolution SLA met"), ("breached", "Resolution SLA breached")],
+        choices=[("met", _("Resolution SLA met")), ("breached", _("Resolution SLA breached"))],
         method="filter_sla", help_text="Resolved tickets whose first resolution met or breached its due time.",
     )
     fcr = django_filters.BooleanFilter(field_name="first_contact_resolution")

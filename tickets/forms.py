@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from journeys.choices import Channel
 from journeys.models import Customer, Touchpoint
@@ -13,18 +14,19 @@ class TouchpointChoiceField(forms.ModelChoiceField):
 
 
 class TicketCreateForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"))
+    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"), label=_("Customer"))
     touchpoint = TouchpointChoiceField(
         queryset=Touchpoint.objects.filter(is_active=True).select_related("stage__journey")
         .order_by("stage__journey__name", "stage__position", "position"),
-        required=False, help_text="Where in the journey the need arose; the outcome is scored there.",
+        required=False, label=_("Touchpoint"),
+        help_text=_("Where in the journey the need arose; the outcome is scored there."),
     )
-    category = forms.ModelChoiceField(queryset=None, required=False,  # type: ignore[arg-type]
-                                      help_text="Routing rules may use it to choose the team.")
-    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL)
-    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
-    subject = forms.CharField(max_length=200)
-    body = forms.CharField(label="Customer's message", widget=forms.Textarea(attrs={"dir": "auto"}))
+    category = forms.ModelChoiceField(queryset=None, required=False, label=_("Category"),  # type: ignore[arg-type]
+                                      help_text=_("Routing rules may use it to choose the team."))
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL, label=_("Channel"))
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL, label=_("Priority"))
+    subject = forms.CharField(max_length=200, label=_("Subject"), widget=forms.TextInput(attrs={"dir": "auto"}))
+    body = forms.CharField(label=_("Customer's message"), widget=forms.Textarea(attrs={"dir": "auto"}))
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         from tickets.models import Category
@@ -52,17 +54,18 @@ class MultipleFileField(forms.FileField):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}))
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}))
     internal = forms.TypedChoiceField(
-        label="Visibility", choices=[("0", "Public reply to the customer"), ("1", "Internal note")],
+        label=_("Visibility"), choices=[("0", _("Public reply to the customer")), ("1", _("Internal note"))],
         coerce=lambda v: v == "1", initial="0", widget=forms.RadioSelect,
     )
     attachments = MultipleFileField(
-        required=False, label="Attach files", help_text="Images, PDF or text; up to 5 files of 10 MB each.")
+        required=False, label=_("Attach files"),
+        help_text=_("Images, PDF or text; up to 5 files of 10 MB each."))
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Status.choices)
+    status = forms.ChoiceField(choices=Status.choices, label=_("Status"))
 
 
 def agents_queryset():
@@ -92,19 +95,19 @@ class IdListField(forms.Field):
         try:
             ids = [int(v) for v in values]
         except (TypeError, ValueError):
-            raise forms.ValidationError("Ticket numbers are whole numbers.") from None
+            raise forms.ValidationError(_("Ticket numbers are whole numbers.")) from None
         if any(i <= 0 or i > 2**62 for i in ids):
-            raise forms.ValidationError("Ticket numbers are whole numbers.")
+            raise forms.ValidationError(_("Ticket numbers are whole numbers."))
         return ids
 
 
 class BulkForm(forms.Form):
     """One change applied to the selected tickets."""
 
-    tickets = IdListField(error_messages={"required": "Select at least one ticket."})
-    assignee = forms.CharField(required=False)  # a user id, "none" to unassign, or empty
-    priority = forms.ChoiceField(choices=[("", "—"), *Priority.choices], required=False)
-    status = forms.ChoiceField(choices=[("", "—"), *Status.choices], required=False)
+    tickets = IdListField(label=_("Tickets"), error_messages={"required": _("Select at least one ticket.")})
+    assignee = forms.CharField(required=False, label=_("Assign to"))  # a user id, "none" to unassign, or empty
+    priority = forms.ChoiceField(choices=[("", "—"), *Priority.choices], required=False, label=_("Priority"))
+    status = forms.ChoiceField(choices=[("", "—"), *Status.choices], required=False, label=_("Status"))
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -118,12 +121,12 @@ class BulkForm(forms.Form):
             return "none"
         match = next((u for u in self.agents if str(u.pk) == raw), None)
         if match is None:
-            raise forms.ValidationError("Choose someone who works tickets.")
+            raise forms.ValidationError(_("Choose someone who works tickets."))
         return match
 
 
 class AssignForm(forms.Form):
-    assignee = forms.CharField(required=False)  # a user id, or empty to unassign
+    assignee = forms.CharField(required=False, label=_("Assign to"))  # a user id, or empty to unassign
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -135,20 +138,22 @@ class AssignForm(forms.Form):
             return None
         match = next((u for u in self.agents if str(u.pk) == raw), None)
         if match is None:
-            raise forms.ValidationError("Choose someone who works tickets.")
+            raise forms.ValidationError(_("Choose someone who works tickets."))
         return match
 
 
 class PriorityForm(forms.Form):
-    priority = forms.ChoiceField(choices=Priority.choices)
+    priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"))
 
 
 class ClassifyForm(forms.Form):
     """Category, resolution code, tags and the active custom fields of one ticket."""
 
-    category = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
-    resolution_code = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
-    tags = forms.CharField(required=False, max_length=1000, help_text="Separated by commas.")
+    category = forms.ModelChoiceField(queryset=None, required=False, empty_label="—",  # type: ignore[arg-type]
+                                      label=_("Category"))
+    resolution_code = forms.ModelChoiceField(queryset=None, required=False, empty_label="—",  # type: ignore[arg-type]
+                                             label=_("Resolution code"))
+    tags = forms.CharField(required=False, max_length=1000, label=_("Tags"), help_text=_("Separated by commas."))
 
     def __init__(self, *args, custom_fields=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
         from tickets.choices import CustomFieldKind

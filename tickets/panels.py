@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, F
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from journeys.models import Touchpoint
 from journeys.panels import Panel
@@ -44,7 +45,7 @@ def touchpoint_categories_panel(touchpoint: Touchpoint, window: Window) -> Panel
     )
     total = sum(row["n"] for row in rows)
     categories = [
-        {"name": row["category__name"] or "No category", "count": row["n"],
+        {"name": row["category__name"] or _("No category"), "count": row["n"],
          "share": 100 * row["n"] / total,
          # The list cannot filter on "no category", so that row has no link.
          "url": ticket_list_url(touchpoint=touchpoint, window=window, category=str(row["category_id"]))
@@ -52,7 +53,7 @@ def touchpoint_categories_panel(touchpoint: Touchpoint, window: Window) -> Panel
         for row in rows[:TOP_CATEGORIES]
     ]
     return Panel(
-        title="Top ticket categories",
+        title=_("Top ticket categories"),
         template="tickets/panels/touchpoint_categories.html",
         context={"categories": categories, "total": total,
                  "all_url": ticket_list_url(touchpoint=touchpoint, window=window)},

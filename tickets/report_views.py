@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cxhub.forms import flash_form_errors, run_service
@@ -18,18 +20,18 @@ from tickets.models import Ticket
 
 
 class MergeForm(forms.Form):
-    into = forms.IntegerField(min_value=1, error_messages={
-        "required": "Enter the number of the ticket to keep.",
-        "invalid": "Enter the number of the ticket to keep.",
-        "min_value": "Enter the number of the ticket to keep.",
+    into = forms.IntegerField(min_value=1, label=gettext_lazy("Merge this ticket into"), error_messages={
+        "required": gettext_lazy("Enter the number of the ticket to keep."),
+        "invalid": gettext_lazy("Enter the number of the ticket to keep."),
+        "min_value": gettext_lazy("Enter the number of the ticket to keep."),
     })
 
 
 class LinkForm(forms.Form):
-    other = forms.IntegerField(min_value=1, error_messages={
-        "required": "Enter the number of the related ticket.",
-        "invalid": "Enter the number of the related ticket.",
-        "min_value": "Enter the number of the related ticket.",
+    other = forms.IntegerField(min_value=1, label=gettext_lazy("Related ticket"), error_messages={
+        "required": gettext_lazy("Enter the number of the related ticket."),
+        "invalid": gettext_lazy("Enter the number of the related ticket."),
+        "min_value": gettext_lazy("Enter the number of the related ticket."),
     })
 
 
@@ -46,7 +48,7 @@ def _other(form: forms.Form, field: str) -> Ticket | None:
         return None
     other = Ticket.objects.filter(pk=form.cleaned_data[field]).first()
     if other is None:
-        form.add_error(field, f"There is no ticket #{form.cleaned_data[field]}.")
+        form.add_error(field, _("There is no ticket #%(number)s.") % {"number": form.cleaned_data[field]})
     return other
 
 
@@ -60,7 +62,7 @@ def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
     into = _other(form, "into")
     if into is not None and run_service(form, lambda: services.ticket_merge(
             duplicate=duplicate, into=into, actor=request.user)):
-        messages.success(request, f"Ticket #{duplicate.pk} was merged into this ticket.")
+        messages.success(request, _("Ticket #%(number)s was merged into this ticket.") % {"number": duplicate.pk})
         return redirect("tickets:detail", pk=into.pk)
     flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
@@ -75,7 +77,7 @@ def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
     other = _other(form, "other")
     if other is not None and run_service(form, lambda: services.ticket_link(
             ticket=ticket, other=other, actor=request.user)):
-        messages.success(request, f"Linked to ticket #{other.pk}.")
+        messages.success(request, _("Linked to ticket #%(number)s.") % {"number": other.pk})
     else:
         flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
@@ -91,9 +93,9 @@ def ticket_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     if other is None:
         flash_form_errors(request, form)
     elif services.ticket_unlink(ticket=ticket, other=other, actor=request.user):
-        messages.success(request, f"No longer linked to ticket #{other.pk}.")
+        messages.success(request, _("No longer linked to ticket #%(number)s.") % {"number": other.pk})
     else:
-        messages.info(request, f"Ticket #{other.pk} was not linked to this ticket.")
+        messages.info(request, _("Ticket #%(number)s was not linked to this ticket.") % {"number": other.pk})
     return redirect("tickets:detail", pk=pk)
 
 
@@ -125,7 +127,8 @@ def ticket_export(request: HttpRequest) -> HttpResponse:
     filterset = export.export_filterset(request=request)
     if not filterset.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
-        return HttpResponse(f"Bad filter: {problems}\n", status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(_("Bad filter: %(problems)s") % {"problems": problems} + "\n", status=400,
+                            content_type="text/plain; charset=utf-8")
     response = StreamingHttpResponse(export.csv_rows(filterset.qs), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="tickets-{stamp}.csv"'

@@ -50,6 +50,8 @@ from django.db.models import (
 )
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from journeys.choices import Channel
 from tickets.choices import OPEN_STATUSES, EventKind
@@ -197,13 +199,13 @@ class Grouping:
 GROUPINGS: dict[str, Grouping] = {
     g.key: g
     for g in (
-        Grouping("team", "Team", "team", "team_id", ("team__name",), "No team", ("team", "null")),
-        Grouping("agent", "Agent", "assignee", "assignee_id",
-                 ("assignee__first_name", "assignee__last_name", "assignee__username"), "Unassigned",
+        Grouping("team", _("Team"), "team", "team_id", ("team__name",), _("No team"), ("team", "null")),
+        Grouping("agent", _("Agent"), "assignee", "assignee_id",
+                 ("assignee__first_name", "assignee__last_name", "assignee__username"), _("Unassigned"),
                  ("unassigned", "true")),
-        Grouping("channel", "Channel", "channel", "channel", (), "No channel", ("channel", "")),
-        Grouping("touchpoint", "Touchpoint", "touchpoint", "touchpoint_id", ("touchpoint__name",), "No touchpoint",
-                 ("touchpoint", "null")),
+        Grouping("channel", _("Channel"), "channel", "channel", (), _("No channel"), ("channel", "")),
+        Grouping("touchpoint", _("Touchpoint"), "touchpoint", "touchpoint_id", ("touchpoint__name",),
+                 _("No touchpoint"), ("touchpoint", "null")),
     )
 }
 DEFAULT_GROUPING = "team"
@@ -354,7 +356,7 @@ def service_report(*, window: ReportWindow, by: str = DEFAULT_GROUPING) -> Servi
         _fill(row, values)
         rows.append(row)
     rows.sort(key=lambda r: (r.group_value is None, r.label.casefold()))
-    total = ReportRow(label="All tickets", group_value=None, is_total=True)
+    total = ReportRow(label=_("All tickets"), group_value=None, is_total=True)
     if rows:
         _fill(total, population.aggregate(**aggregates))
     if not _in_sql():
@@ -411,27 +413,30 @@ class ReportForm(forms.Form):
     A bad value falls back to the default and is shown as an error; the page still renders.
     """
 
-    window = forms.TypedChoiceField(choices=[(d, f"{d} days") for d in WINDOWS], coerce=int, required=False)
-    by = forms.ChoiceField(choices=[(g.key, g.label) for g in GROUPINGS.values()], required=False)
+    window = forms.TypedChoiceField(
+        choices=[(d, ngettext_lazy("%(count)d day", "%(count)d days", "count") % {"count": d}) for d in WINDOWS],
+        coerce=int, required=False, label=_("Window"))
+    by = forms.ChoiceField(choices=[(g.key, g.label) for g in GROUPINGS.values()], required=False,
+                           label=_("Group by"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so these two are added here rather than declared above.
-        self.fields["from"] = forms.DateField(required=False, label="From",
+        self.fields["from"] = forms.DateField(required=False, label=_("From"),
                                               widget=forms.DateInput(attrs={"type": "date"}))
-        self.fields["to"] = forms.DateField(required=False, label="To",
+        self.fields["to"] = forms.DateField(required=False, label=_("To"),
                                             widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict:
         data = super().clean()
         first, last = data.get("from"), data.get("to")
         if (first is None) != (last is None) and not self.has_error("from") and not self.has_error("to"):
-            self.add_error("to" if last is None else "from", "Give both ends of the date range.")
+            self.add_error("to" if last is None else "from", _("Give both ends of the date range."))
         elif first and last:
             if first > last:
-                self.add_error("to", "The range ends before it starts.")
+                self.add_error("to", _("The range ends before it starts."))
             elif (last - first).days + 1 > MAX_CUSTOM_DAYS:
-                self.add_error("to", f"Choose at most {MAX_CUSTOM_DAYS} days.")
+                self.add_error("to", _("Choose at most %(count)d days.") % {"count": MAX_CUSTOM_DAYS})
         return data
 
     def params(self) -> ReportParams:

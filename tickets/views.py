@@ -10,6 +10,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxhub.exceptions import DomainError
@@ -33,18 +35,20 @@ from tickets.services import productivity, routing
 from tickets.services import sla as sla_services
 
 PAGE_SIZE = 25
-SLA_TARGET_LABELS = {"first_response": "First reply", "next_response": "Next reply", "resolution": "Resolution"}
+SLA_TARGET_LABELS = {"first_response": gettext_lazy("First reply"), "next_response": gettext_lazy("Next reply"),
+                     "resolution": gettext_lazy("Resolution")}
 ORDERINGS = [
-    ("", "Newest first"), ("created_at", "Oldest first"), ("resolution_due_at", "Due soonest"),
-    ("-priority", "Most urgent"), ("-updated_at", "Recently changed"),
+    ("", gettext_lazy("Newest first")), ("created_at", gettext_lazy("Oldest first")),
+    ("resolution_due_at", gettext_lazy("Due soonest")), ("-priority", gettext_lazy("Most urgent")),
+    ("-updated_at", gettext_lazy("Recently changed")),
 ]
 
 # The button an agent sees for each status a ticket can move to.
 STATUS_ACTIONS = {
-    Status.OPEN: "Reopen",
-    Status.PENDING: "Wait on customer",
-    Status.RESOLVED: "Resolve",
-    Status.CLOSED: "Close",
+    Status.OPEN: pgettext_lazy("ticket action", "Reopen"),
+    Status.PENDING: pgettext_lazy("ticket action", "Wait on customer"),
+    Status.RESOLVED: pgettext_lazy("ticket action", "Resolve"),
+    Status.CLOSED: pgettext_lazy("ticket action", "Close"),
 }
 
 
@@ -79,7 +83,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         ticket = run_service(form, lambda: services.ticket_create(actor=request.user,
                                                                   **form.cleaned_data))
         if ticket is not None:
-            messages.success(request, f"Ticket #{ticket.pk} logged.")
+            messages.success(request, _("Ticket #%(number)s logged.") % {"number": ticket.pk})
             return redirect("tickets:detail", pk=ticket.pk)
     return render(request, "tickets/ticket_form.html", {"form": form},
                   status=400 if form.errors else 200)
@@ -140,7 +144,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid() and run_service(form, lambda: productivity.ticket_reply_with_attachments(
             ticket=ticket, author=request.user, body=form.cleaned_data["body"],
             internal=form.cleaned_data["internal"], files=form.cleaned_data["attachments"])):
-        messages.success(request, "Note added." if form.cleaned_data["internal"] else "Reply sent.")
+        messages.success(request, _("Note added.") if form.cleaned_data["internal"] else _("Reply sent."))
         return redirect("tickets:detail", pk=pk)
     return _detail(request, _get(pk), reply_form=form, status=400)
 
@@ -152,12 +156,13 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _get(pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a valid status.")
+        messages.error(request, _("Choose a valid status."))
         return redirect("tickets:detail", pk=pk)
     new = form.cleaned_data["status"]
     if run_service(form, lambda: services.ticket_change_status(ticket=ticket, status=new,
                                                                actor=request.user)):
-        messages.success(request, f"Ticket #{pk} is now {Status(new).label.lower()}.")
+        messages.success(request, _("Ticket #%(number)s is now %(status)s.")
+                         % {"number": pk, "status": Status(new).label.lower()})
     else:
         flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
@@ -172,8 +177,8 @@ def ticket_take(request: HttpRequest, pk: int) -> HttpResponse:
     give_back = request.POST.get("release") == "1"
     services.ticket_assign(ticket=ticket, assignee=None if give_back else request.user,
                            actor=request.user)
-    messages.success(request, "Ticket released to the queue." if give_back
-                     else f"Ticket #{pk} is yours.")
+    messages.success(request, _("Ticket released to the queue.") if give_back
+                     else _("Ticket #%(number)s is yours.") % {"number": pk})
     return redirect("tickets:detail", pk=pk)
 
 
@@ -201,9 +206,11 @@ def ticket_bulk(request: HttpRequest) -> HttpResponse:
         flash_form_errors(request, form)
         return redirect(back)
     if result.changed:
-        messages.success(request, f"Changed {len(result.changed)} ticket{'s' if len(result.changed) != 1 else ''}.")
+        count = len(result.changed)
+        messages.success(request, ngettext("Changed %(count)d ticket.", "Changed %(count)d tickets.", count)
+                         % {"count": count})
     for ticket_id, reason in result.failed:
-        messages.warning(request, f"#{ticket_id} not changed: {reason}")
+        messages.warning(request, _("#%(number)s not changed: %(reason)s") % {"number": ticket_id, "reason": reason})
     return redirect(back)
 
 
@@ -216,8 +223,8 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid() and run_service(form, lambda: services.ticket_assign(
             ticket=ticket, assignee=form.cleaned_data["assignee"], actor=request.user)):
         who = form.cleaned_data["assignee"]
-        messages.success(request, f"Assigned to {who.get_full_name() or who.get_username()}." if who
-                         else "Ticket released to the queue.")
+        messages.success(request, _("Assigned to %(name)s.") % {"name": who.get_full_name() or who.get_username()}
+                         if who else _("Ticket released to the queue."))
     else:
         flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
@@ -231,7 +238,8 @@ def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
     form = PriorityForm(request.POST)
     if form.is_valid() and run_service(form, lambda: services.ticket_set_priority(
             ticket=ticket, priority=form.cleaned_data["priority"], actor=request.user)):
-        messages.success(request, f"Priority is now {Priority(form.cleaned_data['priority']).label.lower()}.")
+        messages.success(request, _("Priority is now %(priority)s.")
+                         % {"priority": Priority(form.cleaned_data["priority"]).label.lower()})
     else:
         flash_form_errors(request, form)
     return redirect("tickets:detail", pk=pk)
@@ -247,7 +255,7 @@ def ticket_classify(request: HttpRequest, pk: int) -> HttpResponse:
             ticket=ticket, actor=request.user, category=form.cleaned_data["category"],
             resolution_code=form.cleaned_data["resolution_code"], tags=form.tag_names(),
             custom_fields=form.custom_values())):
-        messages.success(request, "Saved the classification.")
+        messages.success(request, _("Saved the classification."))
         return redirect("tickets:detail", pk=pk)
     return _detail(request, _get(pk), classify_form=form, status=400)
 
@@ -280,7 +288,7 @@ def my_availability(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "You get new tickets from routing again." if available
-                         else "Routing will not hand you new tickets until you are back.")
+        messages.success(request, _("You get new tickets from routing again.") if available
+                         else _("Routing will not hand you new tickets until you are back."))
     back = request.POST.get("next") or ""
     return redirect(back if back.startswith("/tickets/") else reverse("tickets:list"))

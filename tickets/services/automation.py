@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from tickets.choices import EventKind, Status
 from tickets.models import Ticket, TicketEvent
@@ -62,10 +63,13 @@ def pending_reminder_candidates(*, at: dt.datetime) -> QuerySet[Ticket]:
 
 
 def _reminder_text(ticket: Ticket) -> tuple[str, str]:
+    """The reminder in the customer's language (the subject keeps "Re:" and the number mail threads by)."""
     subject = f"Re: {ticket.subject} [#{ticket.pk}]"
-    body = (f"Hello {ticket.customer.name},\n\n"
-            f"We are waiting for your answer on request #{ticket.pk} \"{ticket.subject}\". "
-            "Reply to this message when you can, and we will pick it up straight away.\n")
+    with translation.override(ticket.customer.language):
+        body = (_("Hello %(name)s,") % {"name": ticket.customer.name} + "\n\n"
+                + _("We are waiting for your answer on request #%(number)s \"%(subject)s\". Reply to this "
+                    "message when you can, and we will pick it up straight away.")
+                % {"number": ticket.pk, "subject": ticket.subject} + "\n")
     return subject, body
 
 
