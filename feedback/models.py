@@ -212,6 +212,8 @@ class Response(models.Model):
     loop_closed_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    external_id = models.CharField(max_length=100, blank=True, default="",
+                                   help_text="The answer's id in the system it came from (CSV imports).")
 
     class Meta:
         ordering = ["-answered_at", "-id"]
@@ -220,6 +222,8 @@ class Response(models.Model):
                 condition=Q(score__gte=F("scale_min")) & Q(score__lte=F("scale_max")),
                 name="feedback_response_score_in_scale",
             ),
+            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""),
+                                    name="feedback_response_external_id_unique"),
         ]
         indexes = [
             # The customer panel and a touchpoint's recent answers, newest first.
