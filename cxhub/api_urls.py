@@ -9,6 +9,7 @@ from cxhub import api_webhooks as webhooks
 from feedback.api import views as feedback
 from journeys.api import alerts as journey_alerts
 from journeys.api import scores as journey_scores
+from journeys.api import signals as journey_signals
 from journeys.api import views as journeys
 from tickets.api import config_views as service_desk
 from tickets.api import reports as service_reports
@@ -22,6 +23,7 @@ router.register("stages", journeys.StageViewSet, basename="stage")
 router.register("touchpoints", journeys.TouchpointViewSet, basename="touchpoint")
 router.register("scores", journey_scores.ScoreViewSet, basename="score")
 router.register("alerts", journey_alerts.AlertViewSet, basename="alert")
+router.register("signals", journey_signals.ExperienceSignalViewSet, basename="signal")
 router.register("tickets", tickets.TicketViewSet, basename="ticket")
 router.register("categories", service_desk.CategoryViewSet, basename="category")
 router.register("resolution-codes", service_desk.ResolutionCodeViewSet, basename="resolution-code")

@@ -32,6 +32,7 @@ _API_READ = [
     *_perms("journeys.touchpoint", ("view",)),
     *_perms("journeys.scorecomponentdaily", ("view",)),
     *_perms("journeys.alert", ("view",)),
+    *_perms("journeys.experiencesignal", ("view",)),
     *_perms("tickets.ticket", ("view",)),
     *_perms("tickets.ticketmessage", ("view",)),
     *_perms("tickets.category", ("view",)),

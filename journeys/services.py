@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -110,18 +111,28 @@ def signal_record(
     value: float | None = None,
     customer: Customer | None = None,
     context: dict[str, Any] | None = None,
+    external_id: str = "",
 ) -> tuple[ExperienceSignal, bool]:
     """Append one signal to the ledger unless its natural key (source, source_id, kind) is there.
 
     The customer's segment is frozen on the signal, so a later change of segment never rewrites past
     scores. Returns the signal and whether it was created. Recording the same key again changes nothing, so
     callers may retry freely. A rollup is queued after the surrounding transaction commits.
+
+    A non-blank `external_id` (a CRM's id of the event) is a key too: the signal recorded with it is
+    returned as it is, and a different signal under the same id is a conflict.
     """
     _check_value(kind, value)
     if timezone.is_naive(occurred_at):
         raise DomainError("occurred_at needs a time zone.", field="occurred_at")
+    facts = {"touchpoint_id": touchpoint.pk, "customer_id": customer.pk if customer is not None else None,
+             "kind": kind, "value": value, "occurred_at": occurred_at}
     with transaction.atomic():
         ledger_fence_shared()
+        if external_id:
+            existing = ExperienceSignal.objects.filter(external_id=external_id).first()
+            if existing is not None:
+                return _same_signal(existing, facts), False
         try:
             with transaction.atomic():
                 signal = ExperienceSignal.objects.create(
@@ -134,11 +145,16 @@ def signal_record(
                     source_id=str(source_id),
                     occurred_at=occurred_at,
                     context=context or {},
+                    external_id=external_id,
                 )
         except IntegrityError:
             existing = ExperienceSignal.objects.filter(
                 source=source, source_id=str(source_id), kind=kind
             ).first()
+            if existing is None and external_id:  # a concurrent post of the same CRM event won
+                existing = ExperienceSignal.objects.filter(external_id=external_id).first()
+                if existing is not None:
+                    return _same_signal(existing, facts), False
             if existing is None:  # the integrity error was about something else
                 raise
             return existing, False
@@ -146,6 +162,54 @@ def signal_record(
         # robust: a broker outage must not turn a committed write into an error; beat catches up.
         transaction.on_commit(_queue_rollup, robust=True)
     return signal, True
+
+
+def _same_signal(signal: ExperienceSignal, facts: Mapping[str, Any]) -> ExperienceSignal:
+    """`signal`, recorded before under the same external id, if it says what `facts` say; else a 409."""
+    differ = [name.removesuffix("_id") for name, value in facts.items() if getattr(signal, name) != value]
+    if differ:
+        raise ConflictError(
+            f"Signal #{signal.pk} was recorded with this external_id and another {', '.join(differ)}: "
+            "a signal is never changed; send a new external_id for a new event.",
+            field="external_id", code="external_id_reused",
+        )
+    return signal
+
+
+# The clocks of CX Hub and a CRM may disagree a little; an event further ahead has not happened yet.
+SIGNAL_CLOCK_SKEW = timedelta(minutes=5)
+API_SIGNAL_SOURCE = "api"
+
+
+def signal_post(
+    *,
+    touchpoint: Touchpoint,
+    kind: str,
+    occurred_at: datetime,
+    value: float | None = None,
+    customer: Customer | None = None,
+    context: dict[str, Any] | None = None,
+    external_id: str = "",
+) -> tuple[ExperienceSignal, bool]:
+    """Record a signal a CRM posted (a late delivery on the delivery touchpoint ...); returns it and
+    whether it was created.
+
+    The touchpoint must be active and the time not in the future. With an `external_id` the post may be
+    repeated: the first signal answers again. Without one every post is a new signal.
+    """
+    if not touchpoint.is_active:
+        raise DomainError(
+            "This touchpoint is archived: it takes no new signals.", field="touchpoint", code="archived"
+        )
+    if occurred_at > timezone.now() + SIGNAL_CLOCK_SKEW:
+        raise DomainError("occurred_at is in the future: post an event once it happened.",
+                          field="occurred_at")
+    external_id = external_id.strip()
+    return signal_record(
+        touchpoint=touchpoint, kind=kind, value=value, customer=customer, context=context,
+        occurred_at=occurred_at, source=API_SIGNAL_SOURCE, source_id=uuid.uuid4().hex,
+        external_id=external_id,
+    )
 
 
 def touchpoint_set_target(

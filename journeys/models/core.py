@@ -185,13 +185,23 @@ class ExperienceSignal(models.Model):
     occurred_at = models.DateTimeField(help_text="When the outcome happened (its day is scored).")
     recorded_at = models.DateTimeField(auto_now_add=True)
     context = models.JSONField(default=dict, blank=True, help_text="Facts frozen at the time.")
+    external_id = models.CharField(
+        max_length=100, blank=True, default="",
+        help_text="The event's id in the CRM, for a signal posted through the API (unique when set).",
+    )
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "source_id", "kind"], name="journeys_signal_natural_key"
-            )
+            ),
+            # A CRM re-sending an event by its id finds the first signal instead of counting it twice.
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="journeys_signal_external_id_unique",
+            ),
         ]
         indexes = [
             # The rollup recomputes one touchpoint-day at a time from this range.
