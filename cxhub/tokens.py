@@ -9,6 +9,7 @@ import secrets
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cxhub.exceptions import ConflictError, DomainError
 from cxhub.models import ApiToken
@@ -27,11 +28,11 @@ def api_token_create(*, user: AbstractBaseUser, name: str, created_by: AbstractB
     """A new token for the user; returns it with its key, which is not kept anywhere."""
     name = name.strip()
     if not name:
-        raise DomainError("Say what the token is for, e.g. 'CRM sync'.", field="name")
+        raise DomainError(_("Say what the token is for, e.g. 'CRM sync'."), field="name")
     if not user.is_active:
-        raise DomainError("The account is not active; activate it first.", field="user")
+        raise DomainError(_("The account is not active; activate it first."), field="user")
     if expires_at is not None and expires_at <= timezone.now():
-        raise DomainError("The expiry must be in the future.", field="expires_at")
+        raise DomainError(_("The expiry must be in the future."), field="expires_at")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=key[:12], key_hash=key_hash(key),
                                     created_by=created_by, expires_at=expires_at)
@@ -42,7 +43,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str, created_by: AbstractB
 def api_token_revoke(*, token: ApiToken, by: AbstractBaseUser | None) -> ApiToken:
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:
-        raise ConflictError("This token was revoked already.")
+        raise ConflictError(_("This token was revoked already."))
     token.revoked_at = timezone.now()
     token.revoked_by = by
     token.save(update_fields=["revoked_at", "revoked_by"])

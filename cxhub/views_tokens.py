@@ -13,6 +13,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxhub.forms import run_service
@@ -25,12 +27,14 @@ NEW_KEY = "cxhub:new-api-key"
 class TokenForm(forms.Form):
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-        help_text="The token acts as this account, with its role's permissions.",
+        label=gettext_lazy("User"),
+        help_text=gettext_lazy("The token acts as this account, with its role's permissions."),
     )
-    name = forms.CharField(max_length=100, help_text="What uses it, e.g. 'CRM sync'.")
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100,
+                           help_text=gettext_lazy("What uses it, e.g. 'CRM sync'."))
     expires_on = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional: the token stops working at the start of this day.",
+        label=gettext_lazy("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("Optional: the token stops working at the start of this day."),
     )
 
 
@@ -55,7 +59,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
             if made:
                 token, key = made
                 request.session[NEW_KEY] = {"id": token.pk, "key": key}
-                messages.success(request, f"Made the token {token.prefix}… for {token.user}.")
+                messages.success(request, _("Made the token %(prefix)s… for %(user)s.") % {
+                    "prefix": token.prefix, "user": token.user})
                 return redirect("api-tokens")
     new_key = request.session.pop(NEW_KEY, None)
     tokens = ApiToken.objects.select_related("user", "created_by", "revoked_by")
@@ -74,7 +79,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = ApiToken.objects.filter(pk=pk).first()
     if token is None:
-        raise Http404("No such token.")
+        raise Http404(_("No such token."))
     from cxhub.exceptions import DomainError
 
     try:
@@ -82,5 +87,5 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Revoked {token.prefix}…: it no longer works.")
+        messages.success(request, _("Revoked %(prefix)s…: it no longer works.") % {"prefix": token.prefix})
     return redirect("api-tokens")

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxhub.exceptions import DomainError
@@ -59,7 +60,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
         subscription = run_service(form, lambda: services.subscription_create(owner=request.user, **form.cleaned_data))
         if subscription is not None:
             request.session[_SECRET_KEY.format(subscription.pk)] = subscription.secret
-            messages.success(request, "Subscription created. Copy its secret now: it is shown only once.")
+            messages.success(request, _("Subscription created. Copy its secret now: it is shown only once."))
             return _detail(subscription)
     return render(request, "cxhub/webhooks/form.html", {"form": form, "subscription": None})
 
@@ -75,7 +76,7 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
         done = run_service(form, lambda: services.subscription_update(subscription=subscription,
                                                                       **form.cleaned_data))
         if done is not None:
-            messages.success(request, "Subscription saved.")
+            messages.success(request, _("Subscription saved."))
             return _detail(subscription)
     return render(request, "cxhub/webhooks/form.html", {"form": form, "subscription": subscription})
 
@@ -89,7 +90,7 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
                   .order_by("-created_at", "-id"))
     filterset = DeliveryFilterSet(request.GET, queryset=deliveries)
     if not filterset.is_valid():
-        messages.error(request, "That filter was not understood; showing all deliveries.")
+        messages.error(request, _("That filter was not understood; showing all deliveries."))
         filterset = DeliveryFilterSet({}, queryset=deliveries)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cxhub/webhooks/detail.html", {
@@ -116,7 +117,7 @@ def _act(request: HttpRequest, action, success: str) -> bool:
 def subscription_enable(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = _subscription(pk)
     _act(request, lambda: services.subscription_enable(subscription=subscription),
-         "Subscription enabled; recent deliveries that were waiting resume within a minute.")
+         _("Subscription enabled; recent deliveries that were waiting resume within a minute."))
     return _detail(subscription)
 
 
@@ -126,7 +127,7 @@ def subscription_enable(request: HttpRequest, pk: int) -> HttpResponse:
 def subscription_disable(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = _subscription(pk)
     _act(request, lambda: services.subscription_disable(subscription=subscription, actor=request.user),
-         "Subscription disabled; events are kept but not sent.")
+         _("Subscription disabled; events are kept but not sent."))
     return _detail(subscription)
 
 
@@ -136,7 +137,7 @@ def subscription_disable(request: HttpRequest, pk: int) -> HttpResponse:
 def subscription_test(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = _subscription(pk)
     _act(request, lambda: services.subscription_send_test(subscription=subscription),
-         "Test event sent; its delivery is at the top of the list.")
+         _("Test event sent; its delivery is at the top of the list."))
     return _detail(subscription)
 
 
@@ -146,7 +147,7 @@ def subscription_test(request: HttpRequest, pk: int) -> HttpResponse:
 def subscription_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = services.subscription_rotate_secret(subscription=_subscription(pk))
     request.session[_SECRET_KEY.format(subscription.pk)] = subscription.secret
-    messages.success(request, "New secret made; the old one no longer verifies. Copy it now.")
+    messages.success(request, _("New secret made; the old one no longer verifies. Copy it now."))
     return _detail(subscription)
 
 
@@ -156,7 +157,8 @@ def subscription_delete(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = _subscription(pk)
     if request.method == "POST":
         subscription.delete()
-        messages.success(request, f"Subscription to {subscription.url} deleted with its delivery log.")
+        messages.success(request, _("Subscription to %(url)s deleted with its delivery log.") % {
+            "url": subscription.url})
         return redirect("webhooks:list")
     return render(request, "cxhub/webhooks/confirm_delete.html", {"subscription": subscription})
 
@@ -167,5 +169,5 @@ def subscription_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def delivery_redeliver(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(WebhookDelivery.objects.select_related("event", "subscription"), pk=pk)
     _act(request, lambda: services.delivery_redeliver(delivery=delivery),
-         f"Delivery of {delivery.event_id} sent again; see its newest attempt.")
+         _("Delivery of %(event)s sent again; see its newest attempt.") % {"event": delivery.event_id})
     return redirect(reverse("webhooks:detail", args=[delivery.subscription_id]) + f"#delivery-{delivery.pk}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from cxhub.api import IdFilter
@@ -18,10 +19,10 @@ class DeliveryStatusFilter(django_filters.ChoiceFilter):
 
 
 class DeliveryFilterSet(django_filters.FilterSet):
-    subscription = IdFilter(field_name="subscription_id", label="Subscription id")
-    status = DeliveryStatusFilter(choices=DeliveryStatus.choices)
+    subscription = IdFilter(field_name="subscription_id", label=_("Subscription id"))
+    status = DeliveryStatusFilter(label=_("Status"), choices=DeliveryStatus.choices)
     event_type = django_filters.ChoiceFilter(
-        field_name="event__type", label="Event type",
+        field_name="event__type", label=_("Event type"),
         choices=[(name, name) for name in (*EVENT_TYPES, WEBHOOK_TEST)],
     )
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cxhub.exceptions import ConflictError, DomainError
 from cxhub.models import WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -68,25 +69,27 @@ URL_MAX_LENGTH = 2000
 
 def _clean_url(url: object) -> str:
     if not isinstance(url, str) or not url.strip():
-        raise DomainError("Enter the URL to send events to.", field="url")
+        raise DomainError(_("Enter the URL to send events to."), field="url")
     url = url.strip()
     if len(url) > URL_MAX_LENGTH:
-        raise DomainError(f"The URL is too long (at most {URL_MAX_LENGTH} characters).", field="url")
+        raise DomainError(_("The URL is too long (at most %(max)d characters).") % {"max": URL_MAX_LENGTH},
+                          field="url")
     try:
         URLValidator(schemes=["http", "https"])(url)
     except DjangoValidationError:
-        raise DomainError("Enter a full http:// or https:// URL.", field="url") from None
+        raise DomainError(_("Enter a full http:// or https:// URL."), field="url") from None
     return url
 
 
 def _clean_event_types(event_types: object) -> list[str]:
     if not isinstance(event_types, list | tuple) or not all(isinstance(t, str) for t in event_types):
-        raise DomainError("Give the event types as a list of names.", field="event_types")
+        raise DomainError(_("Give the event types as a list of names."), field="event_types")
     unknown = sorted({t for t in event_types if t not in SUBSCRIBABLE})
     if unknown:
-        raise DomainError(f"Unknown event type: {', '.join(unknown)}.", field="event_types")
+        raise DomainError(_("Unknown event type: %(types)s.") % {"types": ", ".join(unknown)}, field="event_types")
     if not event_types:
-        raise DomainError(f'Choose at least one event type, or "{ALL_EVENTS}" for all.', field="event_types")
+        raise DomainError(_('Choose at least one event type, or "%(all)s" for all.') % {"all": ALL_EVENTS},
+                          field="event_types")
     if ALL_EVENTS in event_types:
         return [ALL_EVENTS]
     return sorted(set(event_types))
@@ -96,10 +99,11 @@ def _clean_description(description: object) -> str:
     if description is None:
         return ""
     if not isinstance(description, str):
-        raise DomainError("The description must be text.", field="description")
+        raise DomainError(_("The description must be text."), field="description")
     description = description.strip()
     if len(description) > 200:
-        raise DomainError("The description is too long (at most 200 characters).", field="description")
+        raise DomainError(_("The description is too long (at most %(max)d characters).") % {"max": 200},
+                          field="description")
     return description
 
 
@@ -147,7 +151,7 @@ def subscription_enable(*, subscription: WebhookSubscription) -> WebhookSubscrip
 def subscription_disable(*, subscription: WebhookSubscription, actor: AbstractBaseUser) -> WebhookSubscription:
     """Switch a subscription off by hand; nothing is sent until it is enabled again."""
     if not subscription.is_active:
-        raise ConflictError("The subscription is off already.", field="is_active")
+        raise ConflictError(_("The subscription is off already."), field="is_active")
     name = actor.get_full_name() or actor.get_username()
     subscription_switch_off(subscription=subscription, reason=f"Disabled by {name}.", now=timezone.now(),
                             notify=False)
@@ -188,7 +192,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     goes back on the retry schedule; after it, a failure leaves the delivery failed."""
     subscription = delivery.subscription
     if not subscription.is_active and delivery.event.type != WEBHOOK_TEST:
-        raise ConflictError("The subscription is off; enable it before redelivering.", field="subscription")
+        raise ConflictError(_("The subscription is off; enable it before redelivering."), field="subscription")
     now = timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now, updated_at=now)
