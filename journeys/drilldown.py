@@ -14,7 +14,9 @@ from urllib.parse import urlencode
 from django.db.models import Exists, OuterRef, Sum, Value
 from django.db.models.functions import Concat
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from journeys.choices import SignalKind as K
 from journeys.models import AnalysisSnapshot, ExperienceSignal, Initiative, ScoreComponentDaily, Touchpoint
@@ -79,7 +81,8 @@ def touchpoint_series(*, touchpoint: Touchpoint, window: Window) -> Series:
     while day <= window.end:
         key = day - dt.timedelta(days=day.weekday()) if weekly else day
         if key not in periods:
-            label = f"w/c {key:%d %b}" if weekly else f"{key:%d %b}"
+            day_label = dateformat.format(key, "d M")  # month names in the reader's language
+            label = _("w/c %(day)s") % {"day": day_label} if weekly else day_label
             periods[key] = Period(label=label, start=key)
         day += dt.timedelta(days=1)
     for row in rows:
@@ -156,23 +159,24 @@ def touchpoint_figures(*, touchpoint: Touchpoint, window: Window, components: Co
     c = components
     return {
         "tickets": [
-            Figure("Tickets resolved", c.tickets_resolved, tickets()),
-            Figure("Resolution SLA met", c.sla_met, tickets(sla="met")),
-            Figure("Resolution SLA breached", c.sla_breached, tickets(sla="breached")),
-            Figure("Resolved at first contact", c.fcr, tickets(fcr="true")),
-            Figure("Reopened since", reopened_since_count(touchpoint=touchpoint, window=window),
+            Figure(_("Tickets resolved"), c.tickets_resolved, tickets()),
+            Figure(_("Resolution SLA met"), c.sla_met, tickets(sla="met")),
+            Figure(_("Resolution SLA breached"), c.sla_breached, tickets(sla="breached")),
+            Figure(_("Resolved at first contact"), c.fcr, tickets(fcr="true")),
+            Figure(_("Reopened since"), reopened_since_count(touchpoint=touchpoint, window=window),
                    tickets(reopened="true"),
-                   note=f"{c.reopens} reopen{'s' if c.reopens != 1 else ''} in the window"),
+                   note=ngettext("%(count)s reopen in the window", "%(count)s reopens in the window",
+                                 c.reopens) % {"count": c.reopens}),
         ],
         "answers": [
-            Figure("NPS answers", c.nps_responses, answers("nps")),
-            Figure("Promoters (9-10)", c.nps_promoters, answers("nps", band="promoter")),
-            Figure("Passives (7-8)", c.nps_passives, answers("nps", band="passive")),
-            Figure("Detractors (0-6)", c.nps_detractors, answers("nps", band="detractor")),
-            Figure("CSAT answers", c.csat_responses, answers("csat")),
-            Figure("Satisfied (4-5)", c.csat_satisfied, answers("csat", band="satisfied")),
-            Figure("CES answers", c.ces_responses, answers("ces")),
-            Figure("Easy (5-7)", c.ces_easy, answers("ces", band="easy")),
+            Figure(_("NPS answers"), c.nps_responses, answers("nps")),
+            Figure(_("Promoters (9-10)"), c.nps_promoters, answers("nps", band="promoter")),
+            Figure(_("Passives (7-8)"), c.nps_passives, answers("nps", band="passive")),
+            Figure(_("Detractors (0-6)"), c.nps_detractors, answers("nps", band="detractor")),
+            Figure(_("CSAT answers"), c.csat_responses, answers("csat")),
+            Figure(_("Satisfied (4-5)"), c.csat_satisfied, answers("csat", band="satisfied")),
+            Figure(_("CES answers"), c.ces_responses, answers("ces")),
+            Figure(_("Easy (5-7)"), c.ces_easy, answers("ces", band="easy")),
         ],
     }
 

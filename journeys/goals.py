@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cxhub.exceptions import DomainError
 from journeys.models import Goal, Journey, Program, ScoreMetric
@@ -40,8 +42,8 @@ class GoalStatus:
     OVERDUE = "overdue"
     NO_DATA = "no_data"
 
-    LABELS = {MET: "Met", ON_TRACK: "On track", AT_RISK: "At risk", OVERDUE: "Overdue",
-              NO_DATA: "Not enough data"}
+    LABELS = {MET: gettext_lazy("Met"), ON_TRACK: gettext_lazy("On track"), AT_RISK: gettext_lazy("At risk"),
+              OVERDUE: gettext_lazy("Overdue"), NO_DATA: gettext_lazy("Not enough data")}
     TONES = {MET: "good", ON_TRACK: "good", AT_RISK: "warn", OVERDUE: "bad", NO_DATA: ""}
 
 
@@ -80,19 +82,19 @@ def current_figure(*, program: Program, metric: str, journey: Journey | None = N
 def _check(*, program: Program, metric: str, target: Any, due_date: Any,
            journey: Journey | None) -> float:
     if metric not in ScoreMetric.values:
-        raise DomainError("Choose a metric from the list.", field="metric")
+        raise DomainError(_("Choose a metric from the list."), field="metric")
     try:
         target = float(target)
     except (TypeError, ValueError):
-        raise DomainError("The target must be a number.", field="target") from None
+        raise DomainError(_("The target must be a number."), field="target") from None
     low, high = METRIC_RANGES[metric]
     if not low <= target <= high:
-        raise DomainError(f"A {ScoreMetric(metric).label} target must be from {low:g} to {high:g}.",
-                          field="target")
+        raise DomainError(_("A %(metric)s target must be from %(low)s to %(high)s.") % {
+            "metric": ScoreMetric(metric).label, "low": f"{low:g}", "high": f"{high:g}"}, field="target")
     if not isinstance(due_date, dt.date):
-        raise DomainError("The due date must be a date.", field="due_date")
+        raise DomainError(_("The due date must be a date."), field="due_date")
     if journey is not None and journey.program_id != program.pk:
-        raise DomainError("The journey must belong to the goal's program.", field="journey")
+        raise DomainError(_("The journey must belong to the goal's program."), field="journey")
     return target
 
 
@@ -105,10 +107,10 @@ def goal_create(*, program: Program, metric: str, target: Any, due_date: dt.date
     target = _check(program=program, metric=metric, target=target, due_date=due_date, journey=journey)
     today = today or timezone.localdate()
     if due_date <= today:
-        raise DomainError("The due date must be after today.", field="due_date")
+        raise DomainError(_("The due date must be after today."), field="due_date")
     description = (description or "").strip()
     if len(description) > 300:
-        raise DomainError("The description can have at most 300 characters.", field="description")
+        raise DomainError(_("The description can have at most 300 characters."), field="description")
     baseline = current_figure(program=program, metric=metric, journey=journey, days=BASELINE_DAYS,
                               today=today)
     return Goal.objects.create(
@@ -128,7 +130,7 @@ def goal_update(*, goal: Goal, metric: str, target: Any, due_date: dt.date,
                     journey=journey)
     description = (description or "").strip()
     if len(description) > 300:
-        raise DomainError("The description can have at most 300 characters.", field="description")
+        raise DomainError(_("The description can have at most 300 characters."), field="description")
     if metric != goal.metric or (journey.pk if journey else None) != goal.journey_id:
         goal.baseline = current_figure(program=goal.program, metric=metric, journey=journey,
                                        days=BASELINE_DAYS, today=today)
@@ -173,8 +175,12 @@ class GoalProgress:
         return round(100 * (self.progress or 0.0))
 
     @property
+    def days_overdue(self) -> int:
+        return max(-self.days_left, 0)
+
+    @property
     def scope(self) -> str:
-        return self.goal.journey.name if self.goal.journey_id else "Whole program"
+        return self.goal.journey.name if self.goal.journey_id else _("Whole program")
 
     def fmt(self, value: float | None) -> str:
         """A figure as the page shows it: NPS signed and whole, a score with one decimal, shares in %."""

@@ -10,6 +10,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 # Components that enter the experience score, in display order.
 BLEND_KEYS = ("csat", "nps", "ces", "sla", "fcr")
 FORMULA_VERSION = "2026.1"
@@ -65,6 +68,7 @@ class Components:
 @dataclass
 class Metric:
     key: str
+    # In English (the API shows it as is); marked with gettext_noop, pages translate it when shown.
     label: str
     value: float | None  # on the metric's own scale (NPS -100..100, CES mean 1..7, else %)
     sample: int
@@ -200,25 +204,25 @@ def metrics_of(c: Components, *, min_sample: int) -> dict[str, Metric]:
 
     nps_low, nps_high = nps_interval(c.nps_promoters, c.nps_detractors, c.nps_responses) or (None, None)
     return {
-        "csat": share("csat", "CSAT", c.csat_satisfied, c.csat_responses, True),
-        "nps": Metric("nps", "NPS", nps, c.nps_responses, c.nps_responses >= max(min_sample, 1),
+        "csat": share("csat", gettext_noop("CSAT"), c.csat_satisfied, c.csat_responses, True),
+        "nps": Metric("nps", gettext_noop("NPS"), nps, c.nps_responses, c.nps_responses >= max(min_sample, 1),
                       None if nps is None else (nps + 100.0) / 2.0, "", nps_low, nps_high,
                       c.nps_promoters, c.nps_detractors),
-        "ces": share("ces", "CES (easy)", c.ces_easy, c.ces_responses, True),
-        "ces_mean": metric("ces_mean", "CES mean", ces_mean, c.ces_responses, None, unit="/7"),
-        "sla": share("sla", "SLA attainment", c.sla_met, sla_due, True),
-        "fcr": share("fcr", "First-contact resolution", c.fcr, c.tickets_resolved, True),
-        "reopen_rate": share("reopen_rate", "Reopen rate", c.reopens, c.tickets_resolved, False),
+        "ces": share("ces", gettext_noop("CES (easy)"), c.ces_easy, c.ces_responses, True),
+        "ces_mean": metric("ces_mean", gettext_noop("CES mean"), ces_mean, c.ces_responses, None, unit="/7"),
+        "sla": share("sla", gettext_noop("SLA attainment"), c.sla_met, sla_due, True),
+        "fcr": share("fcr", gettext_noop("First-contact resolution"), c.fcr, c.tickets_resolved, True),
+        "reopen_rate": share("reopen_rate", gettext_noop("Reopen rate"), c.reopens, c.tickets_resolved, False),
         "resolution_hours": metric(
-            "resolution_hours", "Mean resolution time",
+            "resolution_hours", gettext_noop("Mean resolution time"),
             c.resolution_seconds_sum / c.tickets_resolved / 3600 if c.tickets_resolved else None,
             c.tickets_resolved, None, unit="h"),
         "first_response_hours": metric(
-            "first_response_hours", "Mean first response",
+            "first_response_hours", gettext_noop("Mean first response"),
             c.first_response_seconds_sum / c.first_responses / 3600 if c.first_responses else None,
             c.first_responses, None, unit="h"),
         "queue_wait_hours": metric(
-            "queue_wait_hours", "Mean wait in queue",
+            "queue_wait_hours", gettext_noop("Mean wait in queue"),
             c.queue_wait_seconds_sum / c.queue_waits / 3600 if c.queue_waits else None,
             c.queue_waits, None, unit="h"),
     }
@@ -308,12 +312,13 @@ class ScoreMath:
 
 def _why(metric: Metric, weight: float, min_sample: int) -> tuple[bool, str]:
     if weight <= 0:
-        return False, "weight 0: the program leaves it out"
+        return False, _("weight 0: the program leaves it out")
     if metric.sample == 0 or metric.blend_value is None:
-        return False, "no data"
+        return False, _("no data")
     if not metric.enough:
-        return False, f"too few: {metric.sample} of the {max(min_sample, 1)} needed"
-    return True, "in the score"
+        return False, _("too few: %(sample)s of the %(needed)s needed") % {
+            "sample": metric.sample, "needed": max(min_sample, 1)}
+    return True, _("in the score")
 
 
 def _shares(score: Score, weights: Mapping[str, float]) -> dict[str, float]:
@@ -351,7 +356,7 @@ def _contributions(score: Score, weights: Mapping[str, float]) -> dict[str, floa
 
 def _touchpoints_in(score: Score, weights: Mapping[str, float]) -> dict[str, int]:
     counts = dict.fromkeys(BLEND_KEYS, 0)
-    for part, _ in score.parts:
+    for part, _weight in score.parts:
         if part.value is None:
             continue
         nested = _touchpoints_in(part, weights) if part.parts else {
@@ -410,9 +415,10 @@ def explain_score(score: Score, weights: Mapping[str, float]) -> ScoreMath:
         if score.parts:
             included = shares[key] > 0
             if included:
-                reason = f"in {in_touchpoints[key]} of {len(scored_parts)} touchpoint scores"
+                reason = _("in %(count)s of %(total)s touchpoint scores") % {
+                    "count": in_touchpoints[key], "total": len(scored_parts)}
             elif weight > 0 and metric.sample > 0:
-                reason = "no touchpoint has enough on its own"
+                reason = _("no touchpoint has enough on its own")
         lines.append(ComponentMath(
             metric=metric, weight=weight, share=shares[key] if score.value is not None else 0.0,
             contribution=contributions[key] if score.value is not None else 0.0,
@@ -429,7 +435,7 @@ def experience_metric(score: Score, weights: Mapping[str, float]) -> Metric:
     """The experience score as a Metric (with its interval), for goals and alerts."""
     interval = score_interval(score, weights)
     low, high = interval if interval else (None, None)
-    return Metric("experience", "Experience score", score.value, score.sample_size,
+    return Metric("experience", gettext_noop("Experience score"), score.value, score.sample_size,
                   score.value is not None, score.value, "", low, high)
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from journeys.models import Journey, Program, Stage, Touchpoint
 from journeys.scoring import (
@@ -198,7 +200,8 @@ class ProgramCard(_Trended):
     def headlines(self) -> list[Headline]:
         """The experience score, NPS, CSAT, CES, SLA attainment and first-contact resolution."""
         previous = self.previous
-        result = [Headline("score", "Experience score", self.score.value,
+        # Labels stay in English like the metrics' own; the page translates them.
+        result = [Headline("score", gettext_noop("Experience score"), self.score.value,
                            previous.value if previous else None, self.score.sample_size, "",
                            self.series_values)]
         for key in ("nps", "csat", "ces", "sla", "fcr"):
@@ -419,7 +422,7 @@ def _add_breakdowns(card: ProgramCard, by_segment: dict[int, dict[str, Component
                 (touchpoint_score(components, weights=weights, min_sample=n),
                  float(tp.touchpoint.weight)))
     card.by_segment = [
-        Breakdown(segment, segment or "No segment", group_score(parts, min_sample=n))
+        Breakdown(segment, segment or _("No segment"), group_score(parts, min_sample=n))
         for segment, parts in sorted(segments.items(), key=lambda item: (item[0] == "", item[0]))
     ]
     channels: dict[str, list[tuple[Score, float]]] = {}

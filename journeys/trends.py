@@ -24,6 +24,8 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from journeys.choices import Channel
 from journeys.models import ScoreComponentDaily, Touchpoint
@@ -36,6 +38,8 @@ MAX_CUSTOM_DAYS = 3 * 365 + 1
 
 DAY, WEEK, MONTH = "day", "week", "month"
 GRANULARITIES = (DAY, WEEK, MONTH)
+# How the pages name a granularity: "Experience score by week".
+GRANULARITY_LABELS = {DAY: gettext_lazy("day"), WEEK: gettext_lazy("week"), MONTH: gettext_lazy("month")}
 # The segment filter's value for signals of customers without a segment (stored as "").
 NO_SEGMENT = "-"
 
@@ -142,22 +146,22 @@ def window_from_params(
     except ValueError:
         days = 0
     if days not in WINDOWS:
-        errors.add("window", f"Choose a window of {', '.join(map(str, WINDOWS))} days, "
-                             "or start and end dates.")
+        errors.add("window", _("Choose a window of %(lengths)s days, or start and end dates.")
+                   % {"lengths": ", ".join(map(str, WINDOWS))})
         days = DEFAULT_WINDOW
     return Window.last(days, today=today), errors
 
 
 def _date(raw: str, name: str, errors: WindowErrors) -> dt.date | None:
     if not raw:
-        errors.add(name, "Give both a start and an end date.")
+        errors.add(name, _("Give both a start and an end date."))
         return None
     try:
         value = parse_date(raw)
     except ValueError:  # well formed but impossible, such as 2026-02-30
         value = None
     if value is None:
-        errors.add(name, "Enter a date as YYYY-MM-DD.")
+        errors.add(name, _("Enter a date as YYYY-MM-DD."))
     return value
 
 
@@ -168,11 +172,11 @@ def _custom_window(raw_start: str, raw_end: str, today: dt.date,
     if start is None or end is None:
         return None
     if end > today:
-        errors.add("end", "The end date cannot be in the future.")
+        errors.add("end", _("The end date cannot be in the future."))
     if end < start:
-        errors.add("end", "The end date must be on or after the start date.")
+        errors.add("end", _("The end date must be on or after the start date."))
     elif (end - start).days + 1 > MAX_CUSTOM_DAYS:
-        errors.add("start", "A window can span at most three years.")
+        errors.add("start", _("A window can span at most three years."))
     return None if errors else Window.between(start, end)
 
 
@@ -232,11 +236,13 @@ def filter_from_params(
     if segment == NO_SEGMENT:
         segment = ""
     if segment and segment not in set(segments):
-        problems.append(f"No customer segment is called “{segment}”: showing every segment.")
+        problems.append(_("No customer segment is called “%(segment)s”: showing every segment.")
+                        % {"segment": segment})
         segment = None
     channel: str | None = (params.get("channel") or "").strip() or None
     if channel is not None and channel not in Channel.values:
-        problems.append(f"There is no channel “{channel}”: showing every channel.")
+        problems.append(_("There is no channel “%(channel)s”: showing every channel.")
+                        % {"channel": channel})
         channel = None
     return ScoreFilter(segment, channel), problems
 

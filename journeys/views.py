@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from journeys import selectors, trends
 from journeys.choices import Channel
@@ -20,8 +21,9 @@ def window_from_request(request: HttpRequest) -> selectors.Window:
     to the default and the page says so."""
     window, errors = trends.window_from_params(request.GET)
     if errors:
-        messages.warning(request, " ".join(errors.messages)
-                         + f" Showing the last {trends.DEFAULT_WINDOW} days instead.")
+        messages.warning(request, " ".join([
+            *errors.messages,
+            _("Showing the last %(days)s days instead.") % {"days": trends.DEFAULT_WINDOW}]))
     return window
 
 
@@ -38,7 +40,8 @@ def score_query(request: HttpRequest, *, compare: bool = True) -> tuple[selector
     score_filter, problems = trends.filter_from_params(request.GET, segments=segments)
     granularity, unknown = trends.parse_granularity(request.GET.get("granularity"), window)
     if unknown:
-        problems.append(f"Unknown granularity: showing the series by {granularity}.")
+        problems.append(_("Unknown granularity: showing the series by %(granularity)s.")
+                        % {"granularity": trends.GRANULARITY_LABELS[granularity]})
     for problem in problems:
         messages.warning(request, problem)
     query = selectors.ScoreQuery(window, score_filter, granularity, compare)
@@ -53,8 +56,9 @@ def score_query(request: HttpRequest, *, compare: bool = True) -> tuple[selector
         "custom_windows": True,
         "buckets": query.buckets,
         "granularity": granularity,
+        "granularity_label": trends.GRANULARITY_LABELS[granularity],
         "granularities": trends.GRANULARITIES,
-        "segments": [(s or trends.NO_SEGMENT, s or "No segment") for s in segments],
+        "segments": [(s or trends.NO_SEGMENT, s or _("No segment")) for s in segments],
         "channels": Channel.choices,
         "score_filter": score_filter,
         "selected_segment": (None if score_filter.segment is None

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cxhub.forms import run_service
@@ -29,11 +30,12 @@ def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                          "weight": touchpoint.weight})
     if request.method == "POST":
         if not can_edit:
-            raise PermissionDenied("Only a CX manager can change targets and weights.")
+            raise PermissionDenied(_("Only a CX manager can change targets and weights."))
         form = TouchpointTargetForm(request.POST)
         if form.is_valid() and run_service(form, lambda: services.touchpoint_set_target(
                 touchpoint=touchpoint, **form.cleaned_data)):
-            messages.success(request, f"Saved the target and weight of {touchpoint.name}.")
+            messages.success(request, _("Saved the target and weight of %(name)s.")
+                             % {"name": touchpoint.name})
             return redirect("journeys:touchpoint", pk=touchpoint.pk)
     window = _window(request)
     card = selectors.TouchpointCard(
