@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: an Idempotency-Key belongs to the session's user or the token's.
+    "cxhub.idempotency.IdempotencyMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -215,6 +217,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.send_due_invitations",
         "schedule": envint("INVITATION_INTERVAL_SECONDS", 60),
         "options": {"expires": envint("INVITATION_INTERVAL_SECONDS", 60)},
+    },
+    # Idempotency-Key records past their lifetime (docs/api.md); expired keys already act as new.
+    "purge-idempotency-records": {
+        "task": "cxhub.tasks.purge_idempotency_records",
+        "schedule": envint("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", 86400),
+        "options": {"expires": envint("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", 86400)},
     },
     # Webhook deliveries the broker missed and retries that are due; stale ones abandoned.
     "retry-webhook-deliveries": {
@@ -377,6 +385,13 @@ REST_FRAMEWORK = {
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+
+# Idempotency-Key on POST (docs/api.md): the first answer is replayed to repeats for this long; an
+# older key acts as new.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=envint("IDEMPOTENCY_KEY_TTL_HOURS", 24))
+# A key whose first request is still unanswered after this long is taken over by the next request with
+# it (that request's worker died). Longer than any request may run: gunicorn's timeout is 30 s.
+IDEMPOTENCY_STALE_AFTER = timedelta(seconds=envint("IDEMPOTENCY_STALE_SECONDS", 300))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "CX Hub API",

@@ -1,10 +1,11 @@
-"""Thin Celery wrappers around the webhook delivery services: one attempt, and the periodic sweep."""
+"""Thin Celery wrappers: webhook delivery (one attempt, and the periodic sweep), the Idempotency-Key purge."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
 
+from cxhub import idempotency
 from cxhub.webhooks import delivery
 
 
@@ -27,3 +28,10 @@ def retry_webhook_deliveries(at: str | None = None) -> dict[str, int]:
     for delivery_id in ids:
         deliver_webhook.delay(delivery_id, at=at)
     return {"queued": len(ids), "abandoned": abandoned, "purged": purged}
+
+
+@shared_task
+def purge_idempotency_records() -> int:
+    """Beat, daily: delete Idempotency-Key records past their lifetime. Safe to run twice or at once
+    with another run: each deletes what is still there."""
+    return idempotency.idempotency_purge()
