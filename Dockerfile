@@ -23,13 +23,14 @@ RUN groupadd --system cxhub \
 
 COPY . .
 
-# Static files are collected into the image. Production settings (DEBUG=0) refuse to load without a
-# secret and allowed hosts, so this step gets throwaway values that exist only for this one command;
-# the running container must be given real ones.
-RUN DEBUG=0 \
-    SECRET_KEY=build-only-collectstatic-key-never-used-at-runtime-4f9c2e7a1b8d6035 \
-    ALLOWED_HOSTS=build \
-    python manage.py collectstatic --noinput
+# Translations are compiled (Babel, .po to .mo) and static files collected into the image. Production
+# settings (DEBUG=0) refuse to load without a secret and allowed hosts, so this step gets throwaway
+# values that exist only for these commands; the running container must be given real ones.
+RUN export DEBUG=0 \
+        SECRET_KEY=build-only-collectstatic-key-never-used-at-runtime-4f9c2e7a1b8d6035 \
+        ALLOWED_HOSTS=build \
+    && python manage.py compile_translations \
+    && python manage.py collectstatic --noinput
 
 USER cxhub
 

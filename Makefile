@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrate seed worker beat check clean
+.PHONY: run test lint format migrate seed worker beat check clean translations
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("CX Hub needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -15,7 +15,12 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-migrate: $(VENV)/.installed
+# The compiled translations (locale/*/LC_MESSAGES/*.mo) are built from the .po files, never committed;
+# Babel compiles them, so no gettext tools are needed. Every target that runs the app depends on this.
+translations: $(VENV)/.installed
+	$(PY) manage.py compile_translations
+
+migrate: translations
 	$(PY) manage.py migrate --noinput
 
 # Demo data is loaded once; `make seed` again is a no-op (manage.py seed_demo --reset starts over).
@@ -26,7 +31,7 @@ run: seed
 	@echo "CX Hub on http://$(HOST):$(PORT)/ (stop with Ctrl-C)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed
+test: translations
 	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "no tests were collected"; fi; exit $$status
 
@@ -39,13 +44,13 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 # Service mode: set DATABASE_URL and REDIS_URL, then run these beside `make run` or gunicorn.
-worker: $(VENV)/.installed
+worker: translations
 	$(VENV)/bin/celery -A cxhub worker --loglevel=INFO
 
 beat: $(VENV)/.installed
 	$(VENV)/bin/celery -A cxhub beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
 
-check: $(VENV)/.installed
+check: translations
 	$(PY) manage.py check
 
 clean:
