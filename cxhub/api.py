@@ -576,14 +576,93 @@ class AnonThrottle(WindowThrottle):
         return self.get_ident(request)
 
 
+# --- Unknown query parameters ----------------------------------------------------------------------
+
+
+class UnknownQueryParameters(exceptions.ValidationError):
+    """A list was sent query parameters it does not know (a misspelt filter would otherwise be ignored
+    and the whole list returned): 400 naming them, with the parameters the list accepts."""
+
+    default_code = "unknown_parameter"
+
+    def __init__(self, unknown: Sequence[str], accepted: Sequence[str]) -> None:
+        self.unknown = list(unknown)
+        self.accepted = sorted(accepted)
+        offered = ", ".join(self.accepted) or "none"
+        message = f"Unknown parameter: this list accepts {offered}."
+        super().__init__({name: [message] for name in self.unknown})
+
+    @property
+    def summary(self) -> str:
+        return f"Unknown query parameters: {', '.join(self.unknown)}. See `accepted` for the ones this list reads."
+
+
+def filter_parameter_names(filterset: django_filters.FilterSet | None) -> set[str]:
+    """The query parameters a FilterSet reads: its filters' names, or for a range filter the names its
+    widget reads (`occurred_after` and `occurred_before` for `occurred`)."""
+    if filterset is None:
+        return set()
+    names: set[str] = set()
+    for name, filter_ in filterset.filters.items():
+        widget = filter_.field.widget
+        suffixes = getattr(widget, "suffixes", None)
+        if suffixes:
+            names.update(widget.suffixed(name, suffix) for suffix in suffixes)
+        else:
+            names.add(name)
+    return names
+
+
+def check_query_parameters(view: APIView, filterset: django_filters.FilterSet | None = None) -> None:
+    """Refuse (400) a list request with a query parameter nothing reads: the filterset's parameters,
+    the page's cursor and size, `format` and what the view declares in `extra_query_params`."""
+    request = view.request
+    accepted = filter_parameter_names(filterset) | set(getattr(view, "extra_query_params", ()))
+    if api_settings.URL_FORMAT_OVERRIDE:
+        accepted.add(api_settings.URL_FORMAT_OVERRIDE)
+    paginator = getattr(view, "paginator", None)
+    for attribute in ("cursor_query_param", "page_size_query_param", "page_query_param"):
+        name = getattr(paginator, attribute, None)
+        if name:
+            accepted.add(name)
+    unknown = sorted(set(request.query_params) - accepted)
+    if unknown:
+        raise UnknownQueryParameters(unknown, sorted(accepted))
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend that also refuses a list request with parameters nobody reads.
+
+    Checked here, where the FilterSet is built anyway: the ticket list's filters depend on the custom
+    fields defined, so only an instance knows its parameters. One object's read takes no filters.
+    """
+
+    def get_filterset(self, request: Request, queryset: QuerySet, view: APIView) -> Any:
+        filterset = super().get_filterset(request, queryset, view)
+        if getattr(view, "action", None) == "list":
+            check_query_parameters(view, filterset)
+        return filterset
+
+
 class ApiViewSetMixin:
     """Shared behaviour of the API's viewsets; mix in before a DRF viewset class.
 
     Filtering and ordering live in the app's FilterSet (`<app>/filters.py`), shared with the pages, so
     DRF's own ordering backend is left out: two meanings of `?ordering=` would disagree.
+
+    A list refuses query parameters it does not read (400 naming them). A list whose view reads its own
+    parameters (a report's query serializer) names them in `extra_query_params`.
     """
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
+    extra_query_params: Sequence[str] = ()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        strict = any(issubclass(backend, StrictFilterBackend)
+                     for backend in self.filter_backends)  # type: ignore[attr-defined]
+        if getattr(self, "action", None) == "list" and not strict:
+            check_query_parameters(self)  # type: ignore[arg-type]
 
     def validated_input(self, serializer_class: type[serializers.Serializer], data: Any = None) -> dict[str, Any]:
         """Validate the request body (or `data`) with an input serializer; a 400 if it does not fit."""
@@ -761,7 +840,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data["code"] = exc.default_code
     if isinstance(exc, PreconditionFailed) and exc.etag:
         response["ETag"] = exc.etag
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, UnknownQueryParameters):
+        response.data = {"detail": exc.summary, "code": exc.default_code, "errors": _field_errors(exc.detail),
+                         "accepted": exc.accepted}
+    elif isinstance(exc, exceptions.ValidationError):
         response.data = {"detail": "Invalid input.", "errors": _field_errors(exc.detail)}
     return response
 

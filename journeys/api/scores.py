@@ -155,6 +155,7 @@ class ScoreViewSet(ApiViewSetMixin, viewsets.GenericViewSet):
     required_permissions = ["journeys.view_journey"]
     filter_backends: list = []
     pagination_class = None
+    extra_query_params = tuple(ScoreQuerySerializer().fields)
 
     @extend_schema(
         parameters=[ScoreQuerySerializer],

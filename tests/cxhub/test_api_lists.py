@@ -308,3 +308,86 @@ def test_a_bad_time_is_a_400_on_its_field(api_client_for, manager, url, field, v
 
     assert response.status_code == 400
     assert field in response.json()["errors"], response.json()
+
+
+# --- Unknown parameters ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url, known", [
+    ("customers/", "updated_since"),
+    ("tickets/", "status"),
+    ("touchpoints/", "journey"),
+    ("stages/", "journey"),
+    ("responses/", "created_after"),
+    ("touchpoint-events/", "occurred_after"),
+    ("signals/", "customer_external_id"),
+    ("alerts/", "status"),
+    ("tags/", "page_size"),
+    ("webhook-deliveries/", "event_type"),
+])
+def test_a_misspelt_filter_is_a_400_naming_it_instead_of_the_whole_list(api_client_for, manager, url, known):
+    CustomerFactory()
+
+    response = api_client_for(manager).get(f"{API}{url}", {"stauts": "open", "page_size": 10})
+
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body["errors"]) == {"stauts"}
+    assert body["code"] == "unknown_parameter" and "stauts" in body["detail"]
+    assert {known, "cursor", "page_size", "format"} <= set(body["accepted"])
+    assert "stauts" not in body["accepted"]
+
+
+def test_every_unknown_parameter_is_named_and_the_known_ones_still_work(api_client_for, manager):
+    api = api_client_for(manager)
+
+    response = api.get(f"{API}customers/", {"segment": "retail", "updatedsince": "2026-01-01", "sort": "name"})
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"updatedsince", "sort"}
+    assert api.get(f"{API}customers/", {"segment": "retail", "ordering": "name", "format": "json"}).status_code == 200
+
+
+def test_ordering_is_unknown_where_a_list_offers_none(api_client_for, manager):
+    response = api_client_for(manager).get(f"{API}stages/", {"ordering": "name"})
+
+    assert response.status_code == 400 and "ordering" in response.json()["errors"]
+
+
+def test_a_ticket_list_accepts_the_custom_field_filters_and_range_names(api_client_for, manager, customer):
+    from tickets.models import CustomField
+
+    CustomField.objects.create(key="vin", label="VIN")
+    ticket = make_ticket(customer=customer)
+    api = api_client_for(manager)
+
+    response = api.get(f"{API}tickets/", {"cf_vin": "WVW", "resolved_after": "2026-01-01", "queue": "all"})
+    rest = api.get(f"{API}tickets/", {"cf_model": "Corsa"})  # no such custom field
+
+    assert response.status_code == 200, response.json()
+    assert ticket.pk not in [row["id"] for row in response.json()["results"]]
+    assert rest.status_code == 400 and "cf_model" in rest.json()["errors"]
+
+
+@pytest.mark.parametrize("url, known", [
+    ("scores/?scope=program&id=1&", "granularity"),
+    ("reports/tickets/?", "window"),
+])
+def test_a_report_refuses_unknown_parameters_and_lists_its_own(api_client_for, manager, url, known):
+    response = api_client_for(manager).get(f"{API}{url}widnow=90")
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"widnow"}
+    assert known in response.json()["accepted"] and "cursor" not in response.json()["accepted"]
+
+
+def test_reading_one_object_ignores_query_parameters(api_client_for, manager, customer):
+    response = api_client_for(manager).get(f"{API}customers/{customer.pk}/", {"expand": "tickets"})
+
+    assert response.status_code == 200
+
+
+def test_the_pages_are_not_affected(manager_client):
+    response = manager_client.get("/tickets/", {"stauts": "open"})
+
+    assert response.status_code == 200
