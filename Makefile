@@ -76,3 +76,4 @@ bench: $(VENV)/.installed
 
 drills: $(VENV)/.installed
 	DATABASE_URL=$(BENCH_TENTH_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/drills/kill_worker.py
+	DATABASE_URL=$(BENCH_TENTH_URL) $(PY) bench/drills/idempotency.py
