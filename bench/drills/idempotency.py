@@ -45,7 +45,7 @@ if __name__ == "__main__":
     bootstrap()
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import connection
 
 from cxhub.idempotency import REPLAYED_HEADER
@@ -228,7 +228,7 @@ def settle(scenario: str, answers: list[Answer], send: Callable[[], Answer], res
     return first
 
 
-def drill_user() -> object:
+def drill_user() -> AbstractBaseUser:
     user, _ = get_user_model().objects.get_or_create(username=USERNAME, defaults={"first_name": "Drill"})
     user.groups.add(Group.objects.get(name=API_CLIENT_WRITE))
     return user
