@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage raised by a view is answered 503 with Retry-After (JSON under /api/), not 500.
+    "cxhub.health.DatabaseOutageMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,6 +138,11 @@ if DATABASE_URL:
     }
 else:
     DATABASES = {
+    # The health check drops a persistent connection the server closed (a restart) and opens a new one;
+    # the connect timeout makes a server that is down or unreachable cost seconds (a 503), never a hang.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", envint("DB_CONNECT_TIMEOUT_SECONDS", 3))
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": envstr("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
@@ -149,12 +156,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
     CACHES = {
+# Redis holds messages and cached counts, never a record: while it is away writes go on (see
+# cxhub/resilience.py). Every connection gives up within these bounds instead of holding a request.
+REDIS_CONNECT_TIMEOUT_SECONDS = envint("REDIS_CONNECT_TIMEOUT_SECONDS", 2)
+REDIS_SOCKET_TIMEOUT_SECONDS = envint("REDIS_SOCKET_TIMEOUT_SECONDS", 3)
+# After a failure to reach Redis, a process skips it (queues nothing, caches nothing) for this long.
+REDIS_OUTAGE_PAUSE_SECONDS = envint("REDIS_OUTAGE_PAUSE_SECONDS", 5)
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Answers as an empty cache while Redis is unreachable, instead of failing the request.
+            "BACKEND": "cxhub.resilience.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "cxhub",
         }
     }
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            },
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -172,6 +190,17 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+# Workers and beat wait out a broker outage of any length and reconnect by themselves.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Publishing from a request: bounded connects and reads, and one quick retry (it reconnects a pooled
+# connection a Redis restart closed). A broker still unreachable is the caller's warning, not its error.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,  # above the 1 s a worker's BRPOP waits for
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2,
+                                    "interval_max": 0.2}
     "rollup-scores": {
         "task": "journeys.tasks.rollup_scores",
         "schedule": envint("ROLLUP_INTERVAL_SECONDS", 60),
@@ -325,7 +354,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not D
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
 if envbool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container healthcheck speaks plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # the container healthcheck speaks plain HTTP
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy on every response: scripts only from our own static files (no inline script,

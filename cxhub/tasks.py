@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from cxhub import idempotency
+from cxhub import idempotency, resilience
 from cxhub.webhooks import delivery
 
 
@@ -18,16 +18,10 @@ def deliver_webhook(delivery_id: int, at: str | None = None, manual: bool = Fals
 
 @shared_task
 def retry_webhook_deliveries(at: str | None = None) -> dict[str, int]:
-    """Beat: queue due deliveries (first tries the broker missed, and retries), abandon the stale ones
-    and purge old events. One bounded batch per run: a full batch leaves the rest to the next tick,
-    since the queued attempts claim their deliveries only when a worker runs them."""
-    now = delivery.parse_at(at)
-    abandoned = delivery.deliveries_abandon_stale(now=now)
-    purged = delivery.events_purge(now=now, limit=settings.WEBHOOK_BATCH_SIZE)
-    ids = delivery.deliveries_due(now=now, limit=settings.WEBHOOK_BATCH_SIZE)
-    for delivery_id in ids:
-        deliver_webhook.delay(delivery_id, at=at)
-    return {"queued": len(ids), "abandoned": abandoned, "purged": purged}
+    """Beat: the webhook reconciler (cxhub.resilience.webhooks_catch_up): queue due deliveries (first
+    tries the broker missed, and retries), abandon the stale ones and purge old events, one bounded
+    batch per run."""
+    return resilience.webhooks_catch_up(now=delivery.parse_at(at), limit=settings.WEBHOOK_BATCH_SIZE, at=at)
 
 
 @shared_task

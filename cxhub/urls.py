@@ -6,11 +6,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cxhub import views, views_audit, views_tokens
+from cxhub import health, views, views_audit, views_tokens
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),  # the database and Redis, for load balancers
     # login, logout, password change and reset (templates in templates/registration/)
     path("accounts/", include("django.contrib.auth.urls")),
     path("audit/", views_audit.audit_log, name="audit-log"),
@@ -33,4 +34,4 @@ urlpatterns = [
 handler400 = "cxhub.views.bad_request"
 handler403 = "cxhub.views.permission_denied"
 handler404 = "cxhub.views.page_not_found"
-handler500 = "cxhub.views.server_error"
+handler500 = "cxhub.health.server_error"  # a database outage is a 503, anything else cxhub.views' 500

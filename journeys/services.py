@@ -71,19 +71,21 @@ ROLLUP_QUEUED_KEY = "journeys:rollup-queued"
 
 def _queue_rollup() -> None:
     """Queue one rollup for a burst of signals: the first commit of a burst queues it to run after the
-    debounce delay, later ones within the delay find it queued. Beat covers anything left behind."""
+    debounce delay, later ones within the delay find it queued. Beat covers anything left behind, and
+    a Redis outage (broker or cache) only costs a warning: beat's rollup catches up from the watermark."""
     from django.conf import settings
 
+    from cxhub.resilience import enqueue
     from journeys.tasks import rollup_scores
 
     delay = settings.ROLLUP_DEBOUNCE_SECONDS
     if rollup_scores.app.conf.task_always_eager or delay <= 0:
-        rollup_scores.delay()
+        enqueue(rollup_scores)
         return
     from django.core.cache import cache
 
     if cache.add(ROLLUP_QUEUED_KEY, 1, timeout=delay):
-        rollup_scores.apply_async(countdown=delay)
+        enqueue(rollup_scores, countdown=delay)
 
 
 def _check_value(kind: str, value: float | None) -> None:

@@ -28,10 +28,14 @@ logger = logging.getLogger(__name__)
 
 
 def _queue_deliveries(delivery_ids: list[int]) -> None:
+    """One attempt per delivery. The broker unreachable, it stops at the first failure (a warning): the
+    deliveries are due in the database, and the sweep queues them once Redis is back."""
+    from cxhub.resilience import enqueue
     from cxhub.tasks import deliver_webhook
 
     for delivery_id in delivery_ids:
-        deliver_webhook.delay(delivery_id)
+        if not enqueue(deliver_webhook, args=(delivery_id,)):
+            break
 
 
 def event_emit(event_type: str, data: dict[str, Any]) -> WebhookEvent:
@@ -181,9 +185,10 @@ def subscription_send_test(*, subscription: WebhookSubscription) -> WebhookDeliv
 
 
 def _queue_manual(delivery_id: int) -> None:
+    from cxhub.resilience import enqueue
     from cxhub.tasks import deliver_webhook
 
-    deliver_webhook.delay(delivery_id, manual=True)
+    enqueue(deliver_webhook, args=(delivery_id,), kwargs={"manual": True})
 
 
 @transaction.atomic
