@@ -189,6 +189,7 @@ CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+CELERY_IMPORTS = ["cxhub.imports.tasks"]  # task modules outside the apps' tasks.py
 CELERY_BEAT_SCHEDULE = {
 # Workers and beat wait out a broker outage of any length and reconnect by themselves.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
@@ -469,6 +470,13 @@ WEBHOOK_DISABLE_AFTER_HOURS = envint("WEBHOOK_DISABLE_AFTER_HOURS", 24)
 # Deliveries queued per sweep run: each costs one claim, one HTTP request of at most the timeout.
 WEBHOOK_BATCH_SIZE = envint("WEBHOOK_BATCH_SIZE", 200)
 WEBHOOK_EVENT_RETENTION_DAYS = envint("WEBHOOK_EVENT_RETENTION_DAYS", 30)
+
+# --- CSV import (docs/import.md) ---------------------------------------------------------------------
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# Rows per transaction: each costs its importer's queries (a few for a customer, a few dozen for a ticket).
+IMPORT_BATCH_SIZE = envint("IMPORT_BATCH_SIZE", 500)
+# A task run starts no new batch after this many seconds and queues the rest, inside the time limits.
+IMPORT_TASK_SECONDS = envint("IMPORT_TASK_SECONDS", 120)
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ from cxhub.forms import flash_form_errors, run_service
 from journeys.choices import Channel
 from journeys.selectors import customer_experience
 from tickets import selectors, services
-from tickets.choices import TRANSITIONS, Priority, Status
+from tickets.choices import TRANSITIONS, MessageKind, Priority, SlaStatus, Status
 from tickets.filters import QUEUES
 from tickets.forms import (
     AssignForm,
@@ -125,6 +125,9 @@ def _detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | Non
         "experience": customer_experience(customer_id=ticket.customer_id),
         "sla": sla_services.ticket_sla_state(ticket=ticket, at=now),
         "sla_labels": SLA_TARGET_LABELS,
+        # The history stores values ("pending"); the page shows their labels in the reader's language.
+        "status_labels": dict(Status.choices), "priority_labels": dict(Priority.choices),
+        "sla_status_labels": dict(SlaStatus.choices), "message_kind_labels": dict(MessageKind.choices),
         "now": now,
     }, status=status)
 
