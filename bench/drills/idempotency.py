@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -133,7 +134,7 @@ def start_server(folder: Path) -> Server:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise DrillFailed(f"gunicorn exited with {process.returncode}:\n{server.tail()}")
+            raise DrillFailed(f"gunicorn exited with {process.returncode} (log {log}):\n{server.tail()}")
         try:
             if call(server, "GET", "/healthz").status == 200:
                 return server
@@ -298,6 +299,7 @@ def run_drill(*, concurrent: int = 16, out: Out = print) -> DrillResult:
         completed = sorted(records.filter(status_code=201).values_list("key", flat=True))
         if completed != sorted(f"{tag}-{name}" for name in ("customer", "row", "ticket")):
             raise DrillFailed(f"completed records {completed}, want one per key")
+        shutil.rmtree(folder, ignore_errors=True)  # the server's log is kept only when the drill fails
         return result
     finally:
         if server is not None:
