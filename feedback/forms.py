@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from feedback.choices import QuestionKind, SurveyKind
 from feedback.models import Survey
@@ -11,7 +12,7 @@ from journeys.models import Customer, Touchpoint
 from tickets.forms import TouchpointChoiceField
 from tickets.models import Ticket
 
-TRANSLATIONS = (("el", "Greek"), ("vi", "Vietnamese"), ("fa", "Persian"))
+TRANSLATIONS = (("el", _("Greek")), ("vi", _("Vietnamese")), ("fa", _("Persian")))
 LANGS = ("en", "el", "vi", "fa")
 
 
@@ -28,18 +29,19 @@ def _touchpoints() -> Any:
 class ResponseForm(forms.Form):
     """Record an answer a customer gave by phone, on paper or in person."""
 
-    survey = SurveyChoiceField(queryset=Survey.objects.filter(is_active=True).order_by("name"))
-    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"))
-    score = forms.IntegerField(help_text="On the survey's scale: NPS 0-10, CSAT 1-5, CES 1-7.")
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}), required=False)
+    survey = SurveyChoiceField(queryset=Survey.objects.filter(is_active=True).order_by("name"), label=_("Survey"))
+    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"), label=_("Customer"))
+    score = forms.IntegerField(label=_("Score"), help_text=_("On the survey's scale: NPS 0-10, CSAT 1-5, CES 1-7."))
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}), required=False,
+                              label=_("Comment"))
     touchpoint = TouchpointChoiceField(
-        queryset=_touchpoints(), required=False,
-        help_text="Leave empty to use the ticket's or the survey's touchpoint.",
+        queryset=_touchpoints(), required=False, label=_("Touchpoint"),
+        help_text=_("Leave empty to use the ticket's or the survey's touchpoint."),
     )
     ticket = forms.ModelChoiceField(
-        queryset=Ticket.objects.all(), required=False, widget=forms.NumberInput,
-        help_text="Ticket number, if the answer is about a support ticket.",
-        error_messages={"invalid_choice": "There is no ticket with that number."},
+        queryset=Ticket.objects.all(), required=False, widget=forms.NumberInput, label=_("Ticket"),
+        help_text=_("Ticket number, if the answer is about a support ticket."),
+        error_messages={"invalid_choice": _("There is no ticket with that number.")},
     )
 
 
@@ -47,34 +49,40 @@ class ResponseForm(forms.Form):
 
 
 class SurveyCreateForm(forms.Form):
-    name = forms.CharField(max_length=150)
-    kind = forms.ChoiceField(choices=SurveyKind.choices, label="Primary metric",
-                             help_text="Fixed once created: answers of different kinds do not mix.")
-    touchpoint = TouchpointChoiceField(queryset=_touchpoints(),
-                                       help_text="Where this survey's answers are scored.")
+    name = forms.CharField(max_length=150, label=_("Name"))
+    kind = forms.ChoiceField(choices=SurveyKind.choices, label=_("Primary metric"),
+                             help_text=_("Fixed once created: answers of different kinds do not mix."))
+    touchpoint = TouchpointChoiceField(queryset=_touchpoints(), label=_("Touchpoint"),
+                                       help_text=_("Where this survey's answers are scored."))
     question = forms.CharField(
-        required=False, max_length=500, label="Metric question (English)",
-        help_text="Leave empty for the standard wording. Add translations and more questions next.")
+        required=False, max_length=500, label=_("Metric question (English)"),
+        help_text=_("Leave empty for the standard wording. Add translations and more questions next."))
 
 
 class SurveyActiveForm(forms.Form):
     """Close a survey to new answers (active=0) or reopen it (active=1)."""
 
-    active = forms.TypedChoiceField(choices=[("0", "Closed"), ("1", "Open")], coerce=lambda v: v == "1")
+    active = forms.TypedChoiceField(choices=[("0", _("Closed")), ("1", _("Open"))], coerce=lambda v: v == "1")
 
 
 class SurveyTextsForm(forms.Form):
     """The survey's title and introduction in each language (English required)."""
 
-    title_en = forms.CharField(max_length=200, label="Title (English)")
-    title_el = forms.CharField(max_length=200, required=False, label="Title (Greek)")
-    title_vi = forms.CharField(max_length=200, required=False, label="Title (Vietnamese)")
-    title_fa = forms.CharField(max_length=200, required=False, label="Title (Persian)",
+    title_en = forms.CharField(max_length=200, label=_("Title (English)"),
+                               widget=forms.TextInput(attrs={"dir": "ltr", "lang": "en"}))
+    title_el = forms.CharField(max_length=200, required=False, label=_("Title (Greek)"),
+                               widget=forms.TextInput(attrs={"dir": "ltr", "lang": "el"}))
+    title_vi = forms.CharField(max_length=200, required=False, label=_("Title (Vietnamese)"),
+                               widget=forms.TextInput(attrs={"dir": "ltr", "lang": "vi"}))
+    title_fa = forms.CharField(max_length=200, required=False, label=_("Title (Persian)"),
                                widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa"}))
-    intro_en = forms.CharField(max_length=500, required=False, label="Introduction (English)")
-    intro_el = forms.CharField(max_length=500, required=False, label="Introduction (Greek)")
-    intro_vi = forms.CharField(max_length=500, required=False, label="Introduction (Vietnamese)")
-    intro_fa = forms.CharField(max_length=500, required=False, label="Introduction (Persian)",
+    intro_en = forms.CharField(max_length=500, required=False, label=_("Introduction (English)"),
+                               widget=forms.TextInput(attrs={"dir": "ltr", "lang": "en"}))
+    intro_el = forms.CharField(max_length=500, required=False, label=_("Introduction (Greek)"),
+                               widget=forms.TextInput(attrs={"dir": "ltr", "lang": "el"}))
+    intro_vi = forms.CharField(max_length=500, required=False, label=_("Introduction (Vietnamese)"),
+                               widget=forms.TextInput(attrs={"dir": "ltr", "lang": "vi"}))
+    intro_fa = forms.CharField(max_length=500, required=False, label=_("Introduction (Persian)"),
                                widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa"}))
 
 
@@ -82,22 +90,25 @@ class QuestionForm(forms.Form):
     """One question. Choices are typed one per line, `key | English | Greek | Vietnamese | Persian`:
     plain text on a line is enough (the key is made from the English), translations are optional."""
 
-    key = forms.CharField(max_length=40, required=False,
-                          help_text="Names the answer in exports; keep it when you reword the question.")
-    kind = forms.ChoiceField(choices=QuestionKind.choices)
-    text_en = forms.CharField(max_length=500, required=False, label="Question (English)")
-    text_el = forms.CharField(max_length=500, required=False, label="Greek")
-    text_vi = forms.CharField(max_length=500, required=False, label="Vietnamese")
-    text_fa = forms.CharField(max_length=500, required=False, label="Persian",
+    key = forms.CharField(max_length=40, required=False, label=_("Key"),
+                          help_text=_("Names the answer in exports; keep it when you reword the question."))
+    kind = forms.ChoiceField(choices=QuestionKind.choices, label=_("Kind"))
+    text_en = forms.CharField(max_length=500, required=False, label=_("Question (English)"),
+                              widget=forms.TextInput(attrs={"dir": "ltr", "lang": "en"}))
+    text_el = forms.CharField(max_length=500, required=False, label=_("Greek"),
+                              widget=forms.TextInput(attrs={"dir": "ltr", "lang": "el"}))
+    text_vi = forms.CharField(max_length=500, required=False, label=_("Vietnamese"),
+                              widget=forms.TextInput(attrs={"dir": "ltr", "lang": "vi"}))
+    text_fa = forms.CharField(max_length=500, required=False, label=_("Persian"),
                               widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa"}))
-    required = forms.BooleanField(required=False)
-    primary = forms.BooleanField(required=False, label="Primary metric question")
-    scale_min = forms.IntegerField(required=False, min_value=0, max_value=10, label="Scale from")
-    scale_max = forms.IntegerField(required=False, min_value=0, max_value=10, label="to")
+    required = forms.BooleanField(required=False, label=_("Required"))
+    primary = forms.BooleanField(required=False, label=_("Primary metric question"))
+    scale_min = forms.IntegerField(required=False, min_value=0, max_value=10, label=_("Scale from"))
+    scale_max = forms.IntegerField(required=False, min_value=0, max_value=10, label=_("to"))
     choices = forms.CharField(
-        required=False, label="Choices", widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
-        help_text="One per line: key | English | Greek | Vietnamese | Persian. "
-                  "“Too slow” alone is fine: the key becomes too-slow.")
+        required=False, label=_("Choices"), widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+        help_text=_("One per line: key | English | Greek | Vietnamese | Persian. "
+                    "“Too slow” alone is fine: the key becomes too-slow."))
 
     def question(self) -> dict[str, Any] | None:
         """The question in SurveyVersion's format; None for a blank extra form."""

@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxhub.forms import run_service
@@ -18,7 +20,7 @@ from journeys.selectors import WINDOWS, Window, parse_window
 
 
 class ThemeTagForm(forms.Form):
-    name = forms.CharField(max_length=themes.THEME_NAME_MAX, required=False, label="Theme")
+    name = forms.CharField(max_length=themes.THEME_NAME_MAX, required=False, label=gettext_lazy("Theme"))
     remove = forms.ModelChoiceField(queryset=Theme.objects.all(), required=False)
 
 
@@ -52,15 +54,15 @@ def response_themes(request: HttpRequest, pk: int) -> HttpResponse:
     response = get_object_or_404(Response, pk=pk)
     form = ThemeTagForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That theme could not be changed.")
+        messages.error(request, _("That theme could not be changed."))
         return redirect(_back(request))
     if form.cleaned_data["remove"] is not None:
         themes.response_untag(response=response, theme=form.cleaned_data["remove"])
-        messages.success(request, f"Removed the theme {form.cleaned_data['remove'].name}.")
+        messages.success(request, _("Removed the theme %(name)s.") % {"name": form.cleaned_data["remove"].name})
         return redirect(_back(request))
     if not request.user.has_perm("feedback.add_theme") and not Theme.objects.filter(
             name__iexact=" ".join(form.cleaned_data["name"].split())).exists():
-        messages.error(request, "You may tag only with existing themes.")
+        messages.error(request, _("You may tag only with existing themes."))
         return redirect(_back(request))
     theme = run_service(form, lambda: themes.theme_create(name=form.cleaned_data["name"]))
     if theme is None:
@@ -68,5 +70,5 @@ def response_themes(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error)
         return redirect(_back(request))
     themes.response_tag(response=response, theme=theme)
-    messages.success(request, f"Tagged with {theme.name}.")
+    messages.success(request, _("Tagged with %(name)s.") % {"name": theme.name})
     return redirect(_back(request))

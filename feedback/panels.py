@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from feedback.choices import Sentiment
 from feedback.filters import ResponseFilterSet
@@ -48,7 +49,7 @@ def touchpoint_comments_panel(touchpoint: Touchpoint, window: Window) -> Panel |
         for value, label in Sentiment.choices
     ]
     return Panel(
-        title="Recent comments",
+        title=_("Recent comments"),
         template="feedback/panels/touchpoint_comments.html",
         context={"comments": recent, "sentiments": sentiments, "total": sum(counts.values()),
                  "all_url": response_list_url(touchpoint=touchpoint, window=window, has_comment="true")},

@@ -24,6 +24,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cxhub.exceptions import ConflictError, DomainError
 from cxhub.models import Team
@@ -33,7 +34,8 @@ from feedback.services import survey_create
 
 logger = logging.getLogger(__name__)
 
-PULSE_QUESTION = "How likely are you to recommend working here?"
+# Stored in English in the survey (gettext_noop leaves it as it is); the answer page translates it.
+PULSE_QUESTION = gettext_noop("How likely are you to recommend working here?")
 MIN_ANSWERS_SHOWN = 5  # below this, figures and comments could point at a person
 COMMENT_MAX = 2000
 

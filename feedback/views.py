@@ -8,12 +8,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxhub.forms import flash_form_errors, run_service
 from feedback import export, selectors, services, services_surveys
-from feedback.filters import BAD_BANDS, BANDS, GOOD_BANDS, KIND_BANDS, band_of
+from feedback.choices import QuestionKind
+from feedback.filters import BAD_BANDS, BAND_NAMES, BANDS, GOOD_BANDS, KIND_BANDS, band_of
 from feedback.forms import (
     QuestionFormSet,
     ResponseForm,
@@ -30,8 +33,8 @@ from feedback.themes import theme_list
 from journeys.choices import Language
 
 PAGE_SIZE = 25
-ORDERINGS = [("", "Newest first"), ("answered_at", "Oldest first"), ("score", "Lowest score first"),
-             ("-score", "Highest score first")]
+ORDERINGS = [("", gettext_lazy("Newest first")), ("answered_at", gettext_lazy("Oldest first")),
+             ("score", gettext_lazy("Lowest score first")), ("-score", gettext_lazy("Highest score first"))]
 PREVIEW_LANGUAGES = [(code, label) for code, label in Language.choices]
 
 
@@ -69,6 +72,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "questions": selectors.response_questions(response=response),
         "context": selectors.response_context(response=response),
         "band": band_of(response.survey.kind, response.score),
+        "band_names": BAND_NAMES,
         "good_bands": GOOD_BANDS, "bad_bands": BAD_BANDS,
         "all_themes": theme_list() if request.user.has_perm("feedback.change_response") else None,
     })
@@ -83,7 +87,8 @@ def response_export(request: HttpRequest) -> HttpResponse:
     filterset = selectors.response_filterset(data=request.GET)
     if not filterset.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
-        return HttpResponse(f"Bad filter: {problems}\n", status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(_("Bad filter: %(problems)s") % {"problems": problems} + "\n", status=400,
+                            content_type="text/plain; charset=utf-8")
     survey = filterset.form.cleaned_data.get("survey")
     response = StreamingHttpResponse(export.csv_rows(filterset.qs, survey=survey),
                                      content_type="text/csv; charset=utf-8")
@@ -99,8 +104,8 @@ def response_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         response = run_service(form, lambda: services.response_submit(**form.cleaned_data))
         if response is not None:
-            messages.success(request, f"Recorded a {response.survey.kind.upper()} answer of "
-                                      f"{response.score} from {response.customer.name}.")
+            messages.success(request, _("Recorded a %(kind)s answer of %(score)s from %(customer)s.") % {
+                "kind": response.survey.kind.upper(), "score": response.score, "customer": response.customer.name})
             return redirect("feedback:responses")
     return render(request, "feedback/response_form.html", {"form": form},
                   status=400 if form.errors else 200)
@@ -129,7 +134,8 @@ def survey_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         survey = run_service(form, lambda: services_surveys.survey_start(actor=request.user, **form.cleaned_data))
         if survey is not None:
-            messages.success(request, f"Survey “{survey.name}” created. Add questions and translations.")
+            messages.success(request, _("Survey “%(name)s” created. Add questions and translations.")
+                             % {"name": survey.name})
             return redirect("feedback:survey-edit", pk=survey.pk)
     return render(request, "feedback/survey_create.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -142,7 +148,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _, _, questions = selectors.definition_in(definition=version.definition if version else {}, lang="en")
     return render(request, "feedback/survey_detail.html", {
         "survey": survey, "version": version, "questions": questions,
-        "versions": selectors.survey_versions(survey=survey), "languages": PREVIEW_LANGUAGES,
+        "versions": selectors.survey_versions(survey=survey), "preview_languages": PREVIEW_LANGUAGES,
+        "question_kinds": dict(QuestionKind.choices),
     })
 
 
@@ -173,10 +180,10 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 survey=survey, definition=editor_definition(texts, questions), actor=request.user))
             if saved is not None:
                 if saved.number == before:
-                    messages.info(request, f"Nothing changed: still version {saved.number}.")
+                    messages.info(request, _("Nothing changed: still version %(number)s.") % {"number": saved.number})
                 else:
-                    messages.success(request, f"Saved as version {saved.number}. Answers to earlier "
-                                              "versions keep the questions they were given.")
+                    messages.success(request, _("Saved as version %(number)s. Answers to earlier versions keep the "
+                                                "questions they were given.") % {"number": saved.number})
                 return redirect("feedback:survey", pk=survey.pk)
         status = 200 if adding else 400
     else:
@@ -196,8 +203,8 @@ def survey_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     form = SurveyActiveForm(request.POST)
     if form.is_valid() and run_service(form, lambda: services_surveys.survey_set_active(
             survey=survey, active=form.cleaned_data["active"])) is not None:
-        messages.success(request, "Survey reopened." if survey.is_active else
-                         "Survey closed: it takes no new answers; its answers stay.")
+        messages.success(request, _("Survey reopened.") if survey.is_active else
+                         _("Survey closed: it takes no new answers; its answers stay."))
     else:
         flash_form_errors(request, form)
     return redirect("feedback:survey", pk=survey.pk)
@@ -224,7 +231,7 @@ def survey_preview(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey(pk)
     version, lang = _preview_version(request, survey)
     return render(request, "feedback/survey_preview.html", {
-        "survey": survey, "version": version, "lang": lang, "languages": PREVIEW_LANGUAGES,
+        "survey": survey, "version": version, "lang": lang, "preview_languages": PREVIEW_LANGUAGES,
     })
 
 
@@ -243,8 +250,8 @@ def survey_preview_page(request: HttpRequest, pk: int) -> HttpResponse:
                                 definition=definition, language=lang)
         if form.is_bound and form.is_valid():
             return render(request, "feedback/public/notice.html", {
-                "state": "preview", "title": "Preview",
-                "text": "These answers are valid. In the preview nothing is recorded.",
+                "state": "preview", "title": _("Preview"),
+                "text": _("These answers are valid. In the preview nothing is recorded."),
             })
         return render(request, "feedback/public/answer.html", {
             "form": form, "questions": form.questions(),
