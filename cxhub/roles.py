@@ -2,6 +2,7 @@
 
 `sync_role_groups` runs after every migrate, so the groups in the database always match this table.
 Pages and API views check ordinary Django permissions (`user.has_perm`), never group names.
+docs/permissions.md shows what each role may do, page by page and endpoint by endpoint.
 """
 
 from __future__ import annotations
@@ -9,11 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy as _
 
 CX_MANAGER = "CX manager"
+TEAM_LEAD = "Team lead"
 SUPPORT_AGENT = "Support agent"
+ADMINISTRATOR = "Administrator"
 API_CLIENT_READ = "API client (read-only)"
 API_CLIENT_WRITE = "API client (read-write)"
+
+# Capabilities that no model permission expresses: (app label, model, codename, name). They are made by
+# sync_role_groups on the model's content type, like Meta.permissions but without a migration.
+VIEW_ALL_TEAMS = "tickets.view_all_teams"
+ASSIGN_TICKETS = "tickets.assign_ticket"
+MANAGE_PEOPLE = "cxhub.manage_people"
+CUSTOM_PERMISSIONS: list[tuple[str, str, str, str]] = [
+    ("tickets", "ticket", "view_all_teams", "Can see and work the tickets of every team"),
+    ("tickets", "ticket", "assign_ticket", "Can assign and reassign tickets to other people"),
+    ("cxhub", "profile", "manage_people", "Can manage people: accounts, roles, teams and profile flags"),
+]
 
 _CRUD = ("add", "change", "delete", "view")
 
@@ -34,6 +50,7 @@ _API_READ = [
     *_perms("journeys.alert", ("view",)),
     *_perms("journeys.experiencesignal", ("view",)),
     *_perms("tickets.ticket", ("view",)),
+    VIEW_ALL_TEAMS,  # a CRM syncs every ticket, whichever team works it
     *_perms("tickets.ticketmessage", ("view",)),
     *_perms("tickets.category", ("view",)),
     *_perms("tickets.resolutioncode", ("view",)),
@@ -53,10 +70,45 @@ _API_WRITE = [
     *_perms("journeys.customer", ("add", "change")),
     *_perms("journeys.experiencesignal", ("add",)),
     *_perms("tickets.ticket", ("add", "change")),
+    ASSIGN_TICKETS,
     *_perms("tickets.ticketmessage", ("add",)),
     *_perms("feedback.response", ("add",)),
     *_perms("feedback.touchpointevent", ("add",)),
     *_perms("feedback.invitation", ("add",)),
+]
+
+# Works the tickets of their own teams (tickets.selectors.tickets_visible_to), takes and gives back.
+_AGENT = [
+    *_perms("cxhub.team", ("view",)),
+    *_perms("journeys.customer", ("add", "change", "view")),
+    *_perms("journeys.program", ("view",)),
+    *_perms("journeys.journey", ("view",)),
+    *_perms("journeys.stage", ("view",)),
+    *_perms("journeys.touchpoint", ("view",)),
+    *_perms("journeys.scorecomponentdaily", ("view",)),
+    *_perms("journeys.persona", ("view",)),
+    *_perms("journeys.goal", ("view",)),
+    *_perms("journeys.initiative", ("view",)),
+    *_perms("journeys.alert", ("view",)),
+    *_perms("journeys.customerhealth", ("view",)),
+    *_perms("tickets.ticket", ("add", "change", "view")),
+    *_perms("tickets.ticketmessage", ("add", "view")),
+    *_perms("feedback.survey", ("view",)),
+    *_perms("feedback.response", ("add", "view")),
+    *_perms("feedback.surveyversion", ("view",)),
+    *_perms("feedback.theme", ("view",)),
+    *_perms("feedback.invitation", ("view",)),
+    *_perms("tickets.tag", ("add", "view")),
+    *_perms("tickets.category", ("view",)),
+    *_perms("tickets.resolutioncode", ("view",)),
+    *_perms("tickets.customfield", ("view",)),
+    *_perms("tickets.businesscalendar", ("view",)),
+    *_perms("tickets.slapolicy", ("view",)),
+    *_perms("tickets.routingrule", ("view",)),
+    *_perms("tickets.agentavailability", ("view",)),
+    *_perms("tickets.cannedresponse", ("add", "view")),
+    *_perms("tickets.attachment", ("add", "view")),
+    *_perms("tickets.ticketlink", ("add", "view")),
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -82,6 +134,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("journeys.customerhealth", ("view",)),
         *_perms("journeys.analysissnapshot", ("view",)),
         *_perms("tickets.ticket", ("add", "change", "view")),
+        VIEW_ALL_TEAMS,
+        ASSIGN_TICKETS,
         *_perms("tickets.ticketmessage", ("add", "view")),
         *_perms("feedback.survey"),
         *_perms("feedback.response", ("add", "change", "view")),
@@ -107,37 +161,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("tickets.attachment", ("add", "view")),
         *_perms("tickets.ticketlink", ("add", "view")),
     ],
-    SUPPORT_AGENT: [
-        *_perms("cxhub.team", ("view",)),
-        *_perms("journeys.customer", ("add", "change", "view")),
-        *_perms("journeys.program", ("view",)),
-        *_perms("journeys.journey", ("view",)),
-        *_perms("journeys.stage", ("view",)),
-        *_perms("journeys.touchpoint", ("view",)),
-        *_perms("journeys.scorecomponentdaily", ("view",)),
-        *_perms("journeys.persona", ("view",)),
-        *_perms("journeys.goal", ("view",)),
-        *_perms("journeys.initiative", ("view",)),
-        *_perms("journeys.alert", ("view",)),
-        *_perms("journeys.customerhealth", ("view",)),
-        *_perms("tickets.ticket", ("add", "change", "view")),
-        *_perms("tickets.ticketmessage", ("add", "view")),
-        *_perms("feedback.survey", ("view",)),
-        *_perms("feedback.response", ("add", "view")),
-        *_perms("feedback.surveyversion", ("view",)),
-        *_perms("feedback.theme", ("view",)),
-        *_perms("feedback.invitation", ("view",)),
-        *_perms("tickets.tag", ("add", "view")),
-        *_perms("tickets.category", ("view",)),
-        *_perms("tickets.resolutioncode", ("view",)),
-        *_perms("tickets.customfield", ("view",)),
-        *_perms("tickets.businesscalendar", ("view",)),
-        *_perms("tickets.slapolicy", ("view",)),
-        *_perms("tickets.routingrule", ("view",)),
-        *_perms("tickets.agentavailability", ("view",)),
-        *_perms("tickets.cannedresponse", ("add", "view")),
-        *_perms("tickets.attachment", ("add", "view")),
-        *_perms("tickets.ticketlink", ("add", "view")),
+    SUPPORT_AGENT: _AGENT,
+    # An agent who also leads: assigns and reassigns the tickets of the teams they belong to.
+    TEAM_LEAD: [*_AGENT, ASSIGN_TICKETS],
+    # Looks after people and access, not business data: accounts, their roles and teams, integration
+    # accounts' tokens, and the audit log of who changed what. Give a second role for more.
+    ADMINISTRATOR: [
+        MANAGE_PEOPLE,
+        *_perms("cxhub.team"),
+        *_perms("cxhub.apitoken", ("add", "change", "view")),
+        *_perms("auditlog.logentry", ("view",)),
     ],
     # Integration accounts: they hold API tokens, never log in to pages they have no use for.
     API_CLIENT_READ: _API_READ,
@@ -145,8 +178,39 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# The roles' names as people read them (the group names above are identifiers and stay in English).
+ROLE_LABELS: dict[str, Any] = {
+    CX_MANAGER: _("CX manager"),
+    TEAM_LEAD: _("Team lead"),
+    SUPPORT_AGENT: _("Support agent"),
+    ADMINISTRATOR: _("Administrator"),
+    API_CLIENT_READ: _("API client (read-only)"),
+    API_CLIENT_WRITE: _("API client (read-write)"),
+}
+# What each role is for, in a sentence, where people are given roles (the People page).
+ROLE_DESCRIPTIONS: dict[str, Any] = {
+    CX_MANAGER: _("Designs journeys, targets and surveys; sees every team's tickets and all scores."),
+    TEAM_LEAD: _("A support agent who also assigns and reassigns the tickets of their teams."),
+    SUPPORT_AGENT: _("Works the tickets of their own teams; takes tickets and gives them back."),
+    ADMINISTRATOR: _("Manages people, their roles and teams, API tokens; reads the audit log."),
+    API_CLIENT_READ: _("An integration account that reads through the API."),
+    API_CLIENT_WRITE: _("An integration account that reads and writes through the API."),
+}
+
+
+def _sync_custom_permissions() -> None:
+    """Make the permissions of CUSTOM_PERMISSIONS whose model's content type exists by now."""
+    for app_label, model, codename, name in CUSTOM_PERMISSIONS:
+        content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
+        if content_type is None:  # that app's post_migrate has not run yet; a later call makes it
+            continue
+        Permission.objects.update_or_create(content_type=content_type, codename=codename,
+                                            defaults={"name": name})
+
+
 def sync_role_groups(**kwargs: Any) -> None:
     """Create the role groups and set their permissions exactly as ROLE_PERMISSIONS says."""
+    _sync_custom_permissions()
     for role, codes in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         wanted = set(codes)

@@ -92,7 +92,8 @@ def _fast_password_hashing(settings):
 
 
 # --- The cast ----------------------------------------------------------------------------------------
-# Alice is a CX manager; Bob is a support agent on the service desk; Charlie is an agent of another team.
+# Alice is a CX manager; Bob is a support agent on the service desk; Charlie is an agent of another team;
+# Lena leads the service desk; Ada is an administrator.
 
 
 @pytest.fixture
@@ -128,6 +129,24 @@ def other_agent(db, other_team):
     from tests.cxhub.factories import agent_user
 
     return agent_user(username="charlie", first_name="Charlie", teams=[other_team])
+
+
+@pytest.fixture
+def team_lead(db, team):
+    """Lena leads the service desk: an agent who also assigns and reassigns the team's tickets."""
+    from cxhub.roles import TEAM_LEAD
+    from tests.cxhub.factories import UserFactory
+
+    return UserFactory(username="lena", first_name="Lena", role=TEAM_LEAD, teams=[team])
+
+
+@pytest.fixture
+def administrator(db):
+    """Ada manages people, their roles and teams; she has no role on the business data."""
+    from cxhub.roles import ADMINISTRATOR
+    from tests.cxhub.factories import UserFactory
+
+    return UserFactory(username="ada", first_name="Ada", role=ADMINISTRATOR)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from cxhub.csv_export import csv_stream
 from tickets.choices import OPEN_STATUSES
 from tickets.filters import TicketFilterSet, queue_params
 from tickets.models import Ticket
+from tickets.selectors import tickets_visible_to
 
 CHUNK_SIZE = 2000  # rows fetched per round trip; the iterator holds one chunk at a time
 
@@ -30,10 +31,12 @@ COLUMNS = (
 
 def export_filterset(*, request: HttpRequest) -> TicketFilterSet:
     """The list's own FilterSet over the query string, with the list's default queue ("All open") and
-    default order (newest first), and every column's relation joined in: one query, read in chunks."""
+    default order (newest first), over the tickets the user may see, and every column's relation joined
+    in: one query, read in chunks."""
     data = queue_params(request.GET)
     tickets = (
-        Ticket.objects.select_related("customer", "team", "assignee", "touchpoint", "category")
+        tickets_visible_to(request.user)
+        .select_related("customer", "team", "assignee", "touchpoint", "category")
         .order_by("-created_at", "-id")
     )
     return TicketFilterSet(data, queryset=tickets, request=request)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cxhub.forms import flash_form_errors, run_service
 from tickets import export, reports, services
 from tickets.models import Ticket
+from tickets.selectors import tickets_visible_to
 
 # --- merge and link -----------------------------------------------------------------------------------
 
@@ -35,18 +36,19 @@ class LinkForm(forms.Form):
     })
 
 
-def _ticket(pk: int) -> Ticket:
+def _ticket(request: HttpRequest, pk: int) -> Ticket:
+    """A ticket the user may see; another team's is "not found", like a number that does not exist."""
     try:
-        return Ticket.objects.get(pk=pk)
+        return tickets_visible_to(request.user).get(pk=pk)
     except Ticket.DoesNotExist:
         raise Http404("No such ticket.") from None
 
 
-def _other(form: forms.Form, field: str) -> Ticket | None:
-    """The ticket the form names, or None with the reason put on the form."""
+def _other(request: HttpRequest, form: forms.Form, field: str) -> Ticket | None:
+    """The ticket the form names (one the user may see), or None with the reason put on the form."""
     if not form.is_valid():
         return None
-    other = Ticket.objects.filter(pk=form.cleaned_data[field]).first()
+    other = tickets_visible_to(request.user).filter(pk=form.cleaned_data[field]).first()
     if other is None:
         form.add_error(field, _("There is no ticket #%(number)s.") % {"number": form.cleaned_data[field]})
     return other
@@ -57,9 +59,9 @@ def _other(form: forms.Form, field: str) -> Ticket | None:
 @require_POST
 def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge this ticket (the duplicate) into the one whose number was entered."""
-    duplicate = _ticket(pk)
+    duplicate = _ticket(request, pk)
     form = MergeForm(request.POST)
-    into = _other(form, "into")
+    into = _other(request, form, "into")
     if into is not None and run_service(form, lambda: services.ticket_merge(
             duplicate=duplicate, into=into, actor=request.user)):
         messages.success(request, _("Ticket #%(number)s was merged into this ticket.") % {"number": duplicate.pk})
@@ -72,9 +74,9 @@ def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("tickets.change_ticket", raise_exception=True)
 @require_POST
 def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket(pk)
+    ticket = _ticket(request, pk)
     form = LinkForm(request.POST)
-    other = _other(form, "other")
+    other = _other(request, form, "other")
     if other is not None and run_service(form, lambda: services.ticket_link(
             ticket=ticket, other=other, actor=request.user)):
         messages.success(request, _("Linked to ticket #%(number)s.") % {"number": other.pk})
@@ -87,9 +89,9 @@ def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("tickets.change_ticket", raise_exception=True)
 @require_POST
 def ticket_unlink(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket(pk)
+    ticket = _ticket(request, pk)
     form = LinkForm(request.POST)
-    other = _other(form, "other")
+    other = _other(request, form, "other")
     if other is None:
         flash_form_errors(request, form)
     elif services.ticket_unlink(ticket=ticket, other=other, actor=request.user):
@@ -108,7 +110,8 @@ def ticket_unlink(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_reports(request: HttpRequest) -> HttpResponse:
     form = reports.ReportForm(request.GET)
     params = form.params()
-    report = reports.service_report(window=params.window, by=params.by)
+    report = reports.service_report(window=params.window, by=params.by,
+                                    tickets=tickets_visible_to(request.user))
     return render(request, "tickets/reports.html", {
         "form": form, "params": params, "report": report, "windows": reports.WINDOWS,
         "groupings": reports.GROUPINGS,

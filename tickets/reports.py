@@ -298,9 +298,9 @@ def _aggregates(conditions: dict[str, Q]) -> dict[str, Aggregate]:
     return aggregates
 
 
-def _population(conditions: dict[str, Q]) -> QuerySet[Ticket]:
-    """Every ticket that any figure counts: the WHERE of the GROUP BY."""
-    return Ticket.objects.filter(
+def _population(conditions: dict[str, Q], tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Every ticket (of `tickets`) that any figure counts: the WHERE of the GROUP BY."""
+    return tickets.filter(
         conditions["created"] | conditions["open_now"] | conditions["open_at_end"]
         | conditions["responded"] | conditions["resolved"]
     )
@@ -316,11 +316,11 @@ def _fill(row: ReportRow, values: dict) -> None:
 
 
 def _python_percentiles(window: ReportWindow, grouping: Grouping, rows: Iterable[ReportRow],
-                        total: ReportRow) -> None:
+                        total: ReportRow, tickets: QuerySet[Ticket]) -> None:
     """The embedded (SQLite) path: one query for the durations of the window, interpolated here."""
     start, end = window.start_at, window.end_at
     samples: dict[str, dict[object, list[float]]] = {d: defaultdict(list) for d in DURATIONS}
-    durations = Ticket.objects.filter(
+    durations = tickets.filter(
         Q(first_response_at__gte=start, first_response_at__lt=end)
         | Q(first_resolved_at__gte=start, first_resolved_at__lt=end)
     ).values_list(grouping.value_field, "created_at", *DURATIONS.values())
@@ -339,12 +339,15 @@ def _python_percentiles(window: ReportWindow, grouping: Grouping, rows: Iterable
                 setattr(row, f"{duration}_{name}", None if seconds is None else seconds / 3600)
 
 
-def service_report(*, window: ReportWindow, by: str = DEFAULT_GROUPING) -> ServiceReport:
-    """The report over `window`, a row per group (`by`: team, agent, channel, touchpoint) and a total."""
+def service_report(*, window: ReportWindow, by: str = DEFAULT_GROUPING,
+                   tickets: QuerySet[Ticket] | None = None) -> ServiceReport:
+    """The report over `window`, a row per group (`by`: team, agent, channel, touchpoint) and a total,
+    of `tickets` (all by default; the pages and the API pass those the user may see)."""
+    tickets = Ticket.objects.all() if tickets is None else tickets
     grouping = GROUPINGS[by]
     conditions = _conditions(window)
     aggregates = _aggregates(conditions)
-    population = _population(conditions)
+    population = _population(conditions, tickets)
     grouped = (
         population.values(grouping.value_field, *grouping.label_fields)
         .annotate(**aggregates)
@@ -360,7 +363,7 @@ def service_report(*, window: ReportWindow, by: str = DEFAULT_GROUPING) -> Servi
     if rows:
         _fill(total, population.aggregate(**aggregates))
     if not _in_sql():
-        _python_percentiles(window, grouping, rows, total)
+        _python_percentiles(window, grouping, rows, total, tickets)
     for row in [*rows, total]:
         row.links = figure_links(window=window, grouping=grouping, row=row)
     return ServiceReport(window=window, grouping=grouping, rows=rows, total=total)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cxhub.exceptions import DomainError
 from cxhub.forms import flash_form_errors, run_service
+from cxhub.roles import ASSIGN_TICKETS
 from journeys.choices import Channel
 from journeys.selectors import customer_experience
 from tickets import selectors, services
@@ -68,10 +69,19 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices, "priorities": Priority.choices, "channels": Channel.choices,
         "filtered": any(v for k, v in params.items() if k not in {"queue", "ordering"}),
         "orderings": ORDERINGS,
-        "bulk_form": BulkForm(),
+        "bulk_form": _bulk_form(request),
         "export_query": params.urlencode(),
         "available": AgentAvailability.objects.filter(user=request.user, is_available=False).first() is None,
     })
+
+
+def _bulk_form(request: HttpRequest) -> BulkForm:
+    """An agent may only take tickets in bulk; a team lead or a manager assigns anyone who works tickets
+    (each ticket then checks its own team)."""
+    form = BulkForm()
+    if not request.user.has_perm(ASSIGN_TICKETS):
+        form.agents = [request.user]
+    return form
 
 
 @login_required
@@ -89,11 +99,25 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
-def _get(pk: int) -> Ticket:
+def _get(request: HttpRequest, pk: int) -> Ticket:
+    """A ticket the user may see; another team's is "not found", like a number that does not exist."""
     try:
-        return selectors.ticket_get(pk=pk)
+        return selectors.ticket_get(pk=pk, user=request.user)
     except Ticket.DoesNotExist:
         raise Http404("No such ticket.") from None
+
+
+def _assign_form(request: HttpRequest, ticket: Ticket) -> AssignForm:
+    """The assignee picker offers whom the user may give the ticket to: the ticket's team for a team lead or
+    a manager; themselves for an agent, who may take a ticket but not hand it to others."""
+    form = AssignForm()
+    if request.user.has_perm(ASSIGN_TICKETS):
+        form.agents = list(selectors.ticket_assignable_people(ticket=ticket))
+    else:
+        form.agents = [request.user]
+    if ticket.assignee is not None and ticket.assignee not in form.agents:
+        form.agents.append(ticket.assignee)  # shown as the current choice, whoever it is
+    return form
 
 
 def _detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None,
@@ -116,12 +140,12 @@ def _detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | Non
         "ticket": ticket,
         "reply_form": reply_form or ReplyForm(initial=initial_reply),
         "classify_form": classify_form,
-        "assign_form": AssignForm(),
+        "assign_form": _assign_form(request, ticket),
         "priorities": Priority.choices,
         "custom_fields": [(f, (ticket.custom_fields or {}).get(f.key)) for f in custom_fields],
         "canned_responses": CannedResponse.objects.filter(Q(team__isnull=True) | Q(team_id=ticket.team_id)),
         "actions": [(s, STATUS_ACTIONS[s]) for s in Status.values if s in TRANSITIONS[ticket.status]],
-        "other_tickets": selectors.customer_recent_tickets(ticket=ticket),
+        "other_tickets": selectors.customer_recent_tickets(ticket=ticket, user=request.user),
         "experience": customer_experience(customer_id=ticket.customer_id),
         "sla": sla_services.ticket_sla_state(ticket=ticket, at=now),
         "sla_labels": SLA_TARGET_LABELS,
@@ -135,28 +159,28 @@ def _detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | Non
 @login_required
 @permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _get(pk))
+    return _detail(request, _get(request, pk))
 
 
 @login_required
 @permission_required("tickets.add_ticketmessage", raise_exception=True)
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _get(pk)
+    ticket = _get(request, pk)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid() and run_service(form, lambda: productivity.ticket_reply_with_attachments(
             ticket=ticket, author=request.user, body=form.cleaned_data["body"],
             internal=form.cleaned_data["internal"], files=form.cleaned_data["attachments"])):
         messages.success(request, _("Note added.") if form.cleaned_data["internal"] else _("Reply sent."))
         return redirect("tickets:detail", pk=pk)
-    return _detail(request, _get(pk), reply_form=form, status=400)
+    return _detail(request, _get(request, pk), reply_form=form, status=400)
 
 
 @login_required
 @permission_required("tickets.change_ticket", raise_exception=True)
 @require_POST
 def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _get(pk)
+    ticket = _get(request, pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid status."))
@@ -176,10 +200,15 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_take(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign the ticket to the agent who pressed the button (or give it back)."""
-    ticket = _get(pk)
+    ticket = _get(request, pk)
     give_back = request.POST.get("release") == "1"
-    services.ticket_assign(ticket=ticket, assignee=None if give_back else request.user,
-                           actor=request.user)
+    assignee = None if give_back else request.user
+    try:
+        selectors.check_ticket_assign(actor=request.user, ticket=ticket, assignee=assignee)
+        services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("tickets:detail", pk=pk)
     messages.success(request, _("Ticket released to the queue.") if give_back
                      else _("Ticket #%(number)s is yours.") % {"number": pk})
     return redirect("tickets:detail", pk=pk)
@@ -200,11 +229,16 @@ def ticket_bulk(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     assignee = data["assignee"]
+    person = None if assignee in (None, "none") else assignee
+    # Another team's ticket is "No such ticket."; an assignment the role may not make, refused per row.
+    access = selectors.tickets_bulk_access(user=request.user, ticket_ids=data["tickets"], assignee=person,
+                                           unassign=assignee == "none")
     result = run_service(form, lambda: services.tickets_bulk_update(
-        ticket_ids=data["tickets"], actor=request.user, status=data["status"] or None,
-        priority=data["priority"] or None, assignee=None if assignee in (None, "none") else assignee,
-        unassign=assignee == "none",
-    ))
+        ticket_ids=access.allowed, actor=request.user, status=data["status"] or None,
+        priority=data["priority"] or None, assignee=person, unassign=assignee == "none",
+    ) if access.allowed else services.BulkResult())
+    if result is not None:
+        result.failed = [*access.refused, *result.failed]
     if result is None:
         flash_form_errors(request, form)
         return redirect(back)
@@ -217,14 +251,18 @@ def ticket_bulk(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
+def _assign(request: HttpRequest, ticket: Ticket, assignee: object) -> Ticket:
+    selectors.check_ticket_assign(actor=request.user, ticket=ticket, assignee=assignee)  # type: ignore[arg-type]
+    return services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)  # type: ignore[arg-type]
+
+
 @login_required
 @permission_required("tickets.change_ticket", raise_exception=True)
 @require_POST
 def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _get(pk)
+    ticket = _get(request, pk)
     form = AssignForm(request.POST)
-    if form.is_valid() and run_service(form, lambda: services.ticket_assign(
-            ticket=ticket, assignee=form.cleaned_data["assignee"], actor=request.user)):
+    if form.is_valid() and run_service(form, lambda: _assign(request, ticket, form.cleaned_data["assignee"])):
         who = form.cleaned_data["assignee"]
         messages.success(request, _("Assigned to %(name)s.") % {"name": who.get_full_name() or who.get_username()}
                          if who else _("Ticket released to the queue."))
@@ -237,7 +275,7 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("tickets.change_ticket", raise_exception=True)
 @require_POST
 def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _get(pk)
+    ticket = _get(request, pk)
     form = PriorityForm(request.POST)
     if form.is_valid() and run_service(form, lambda: services.ticket_set_priority(
             ticket=ticket, priority=form.cleaned_data["priority"], actor=request.user)):
@@ -252,7 +290,7 @@ def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("tickets.change_ticket", raise_exception=True)
 @require_POST
 def ticket_classify(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _get(pk)
+    ticket = _get(request, pk)
     form = ClassifyForm(request.POST, custom_fields=list(CustomField.objects.filter(is_active=True)))
     if form.is_valid() and run_service(form, lambda: services.ticket_classify(
             ticket=ticket, actor=request.user, category=form.cleaned_data["category"],
@@ -260,15 +298,16 @@ def ticket_classify(request: HttpRequest, pk: int) -> HttpResponse:
             custom_fields=form.custom_values())):
         messages.success(request, _("Saved the classification."))
         return redirect("tickets:detail", pk=pk)
-    return _detail(request, _get(pk), classify_form=form, status=400)
+    return _detail(request, _get(request, pk), classify_form=form, status=400)
 
 
 @login_required
 @permission_required("tickets.view_ticket", raise_exception=True)
 def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """Always a download with the checked type, never rendered inline: an upload cannot run here."""
+    ticket = _get(request, pk)
     attachment = get_object_or_404(Attachment.objects.select_related("message"), pk=attachment_id,
-                                   message__ticket_id=pk)
+                                   message__ticket_id=ticket.pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

@@ -122,7 +122,7 @@ def test_a_touchpoint_that_is_no_longer_active_is_refused_by_the_service(api_cli
 # --- Listing -------------------------------------------------------------------------------------------
 
 
-def test_it_filters_tickets_the_way_a_queue_or_a_sync_needs(api_client_for, agent, other_agent, team,
+def test_it_filters_tickets_the_way_a_queue_or_a_sync_needs(api_client_for, manager, agent, other_agent, team,
                                                             other_team, customer, touchpoint):
     mine = make_ticket(customer=customer, touchpoint=touchpoint, priority=Priority.HIGH)
     ticket_assign(ticket=mine, assignee=agent, actor=agent)
@@ -130,7 +130,7 @@ def test_it_filters_tickets_the_way_a_queue_or_a_sync_needs(api_client_for, agen
     ticket_change_status(ticket=billing, status=Status.PENDING, actor=other_agent)
     old = make_ticket(at=timezone.now() - dt.timedelta(days=9))
     Ticket.objects.filter(pk=old.pk).update(updated_at=timezone.now() - dt.timedelta(days=9))
-    api = api_client_for(agent)
+    api = api_client_for(manager)  # sees every team's tickets
 
     assert ids(api.get(TICKETS + "?status=new")) == [mine.pk, old.pk]
     assert ids(api.get(TICKETS + "?status=new&status=pending")) == [billing.pk, mine.pk, old.pk]
@@ -287,11 +287,11 @@ def test_an_unknown_status_is_a_400(api_client_for, agent, ticket, body):
     assert response.status_code == 400 and "status" in response.json()["errors"]
 
 
-def test_it_assigns_and_unassigns(api_client_for, agent, other_agent, ticket):
-    api = api_client_for(agent)
+def test_it_assigns_and_unassigns(api_client_for, team_lead, agent, ticket):
+    api = api_client_for(team_lead)  # agents take tickets; a team lead assigns them
 
-    assigned = api.post(f"{TICKETS}{ticket.pk}/assign/", {"assignee": other_agent.pk}, format="json")
-    assert assigned.status_code == 200 and assigned.json()["assignee"]["username"] == "charlie"
+    assigned = api.post(f"{TICKETS}{ticket.pk}/assign/", {"assignee": agent.pk}, format="json")
+    assert assigned.status_code == 200 and assigned.json()["assignee"]["username"] == "bob"
 
     unassigned = api.post(f"{TICKETS}{ticket.pk}/assign/", {"assignee": None}, format="json")
     assert unassigned.status_code == 200 and unassigned.json()["assignee"] is None

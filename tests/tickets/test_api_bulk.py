@@ -24,12 +24,12 @@ def post(api, path: str, body: object = None):
 
 
 def test_a_bulk_change_reports_each_ticket_it_could_not_change_in_request_order(api_client_for, agent,
-                                                                                other_agent):
+                                                                                team_lead, other_agent):
     first, resolved, last = make_ticket(), make_ticket(), make_ticket()
     ticket_resolve(ticket=resolved, actor=agent)
     ticket_change_status(ticket=resolved, status=Status.CLOSED, actor=agent)
 
-    response = post(api_client_for(agent), f"{TICKETS}bulk/", {
+    response = post(api_client_for(team_lead), f"{TICKETS}bulk/", {  # a lead assigns to others
         "tickets": [last.pk, 999999, resolved.pk, first.pk, last.pk],
         "assignee": other_agent.pk, "priority": "high", "status": "pending",
     })

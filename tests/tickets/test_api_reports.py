@@ -40,8 +40,8 @@ def desk(team, other_team, agent):
     ticket_resolve(ticket=old, actor=agent, at=ago(days=39))
 
 
-def test_it_gives_the_report_pages_figures_by_team(api_client_for, agent, desk, team):
-    response = api_client_for(agent).get(REPORT, {"window": 7, "by": "team"})
+def test_it_gives_the_report_pages_figures_by_team(api_client_for, manager, desk, team):
+    response = api_client_for(manager).get(REPORT, {"window": 7, "by": "team"})
 
     assert response.status_code == 200, response.json()
     body = response.json()

@@ -101,7 +101,7 @@ def test_safe_cell_leaves_ordinary_values_alone():
     assert safe_cell("") == ""
 
 
-def test_it_exports_the_tickets_the_list_filters_select(agent_client, agent, team, other_team):
+def test_it_exports_the_tickets_the_list_filters_select(manager_client, agent, team, other_team):
     # given tickets of two teams, in several states and months
     mine = make_ticket(team=team, subject="Brakes squeal", at=timezone.now() - dt.timedelta(days=3))
     ticket_assign(ticket=mine, assignee=agent, actor=agent)
@@ -113,7 +113,7 @@ def test_it_exports_the_tickets_the_list_filters_select(agent_client, agent, tea
     week_ago = (today - dt.timedelta(days=7)).isoformat()
 
     def ids(**params: object) -> set[int]:
-        return {int(r["id"]) for r in download(agent_client, **params)[1]}
+        return {int(r["id"]) for r in download(manager_client, **params)[1]}
 
     # then each filter narrows the file as it narrows the list
     assert ids(team=team.pk, created_after=week_ago, created_before=today.isoformat()) == {mine.pk, done.pk}
@@ -167,14 +167,14 @@ def _export_queries(client) -> tuple[int, int]:
     return len(queries), lines - 1
 
 
-def test_it_reads_1000_rows_in_the_same_number_of_queries_as_10(agent_client, django_assert_max_num_queries):
+def test_it_reads_1000_rows_in_the_same_number_of_queries_as_10(manager_client, django_assert_max_num_queries):
     _bulk_tickets(10)
-    few, rows = _export_queries(agent_client)
+    few, rows = _export_queries(manager_client)
     assert rows == 10
     Ticket.objects.all().delete()
     _bulk_tickets(1000)
 
     with django_assert_max_num_queries(few):
-        many, rows = _export_queries(agent_client)
+        many, rows = _export_queries(manager_client)
 
     assert rows == 1000 and many == few

@@ -28,6 +28,7 @@ from tickets.models import (
     TeamRouting,
     Ticket,
 )
+from tickets.selectors import tickets_visible_to
 from tickets.services.classify import clean_tag_names
 
 MAX_CHOICES = 100
@@ -238,7 +239,10 @@ class CannedRenderQuerySerializer(serializers.Serializer):
     ticket = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The ticket to fill it in for.")
 
     def validate_ticket(self, value: int) -> Ticket:
-        ticket = Ticket.objects.select_related("customer").filter(pk=value).first()
+        request = self.context.get("request")
+        tickets = tickets_visible_to(request.user) if request is not None else Ticket.objects.none()
+        # Another team's ticket reads as one that does not exist.
+        ticket = tickets.select_related("customer").filter(pk=value).first()
         if ticket is None:
             raise serializers.ValidationError(f"There is no ticket {value}.")
         return ticket

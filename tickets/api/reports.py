@@ -27,6 +27,7 @@ from tickets.reports import (
     figure_params,
     service_report,
 )
+from tickets.selectors import tickets_visible_to
 
 
 class ReportQuerySerializer(serializers.Serializer):
@@ -152,6 +153,7 @@ class TicketReportViewSet(ApiViewSetMixin, viewsets.GenericViewSet):
             window = ReportWindow(params["from"], params["to"])
         else:
             window = ReportWindow.last(int(params.get("window", DEFAULT_WINDOW)))
-        report = service_report(window=window, by=params.get("by", DEFAULT_GROUPING))
+        report = service_report(window=window, by=params.get("by", DEFAULT_GROUPING),
+                                tickets=tickets_visible_to(request.user))
         context = {**self.get_serializer_context(), "report": report}
         return Response(ServiceReportSerializer(report, context=context).data)

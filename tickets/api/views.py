@@ -7,11 +7,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.relations import PrimaryKeyRelatedField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +31,8 @@ from cxhub.api import (
     request_body,
     run_bulk_upsert,
 )
+from cxhub.exceptions import DomainError
+from journeys.services import UpsertOutcome
 from tickets.api.serializers import (
     BulkResultSerializer,
     TicketAssignSerializer,
@@ -48,7 +53,9 @@ from tickets.api.serializers import (
 )
 from tickets.filters import TicketFilterSet
 from tickets.models import Attachment, Ticket, TicketEvent, TicketLink, TicketMessage
+from tickets.selectors import check_ticket_assign, tickets_bulk_access, tickets_visible_to
 from tickets.services import (
+    BulkResult,
     ticket_assign,
     ticket_change_status,
     ticket_classify,
@@ -117,7 +124,8 @@ class TicketViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        queryset = super().get_queryset()
+        # Only the tickets the caller may see: another team's ticket is a 404 for every operation on it.
+        queryset = tickets_visible_to(self.request.user, super().get_queryset())
         if self.action in ("list", "retrieve"):
             queryset = with_summary(queryset)
         if self.action == "retrieve":
@@ -140,6 +148,12 @@ class TicketViewSet(
             Prefetch("links_in", queryset=TicketLink.objects.select_related("from_ticket")),
         )
 
+    def _check_visible(self, ticket: Ticket, *, field: str) -> None:
+        """Another team's ticket named in the body is refused as one that does not exist."""
+        if not tickets_visible_to(self.request.user).filter(pk=ticket.pk).exists():
+            message = PrimaryKeyRelatedField.default_error_messages["does_not_exist"].format(pk_value=ticket.pk)
+            raise ValidationError({field: [message]})
+
     def _detail(self, ticket: Ticket, *, status_code: int = status.HTTP_200_OK) -> Response:
         """Answer with the ticket as it is now, fetched afresh with everything the detail shows."""
         fresh = self._with_conversation(with_summary(Ticket.objects.all())).get(pk=ticket.pk)
@@ -150,7 +164,7 @@ class TicketViewSet(
     @action(detail=False, methods=["get"], url_path=BY_EXTERNAL_ID, filterset_class=None, pagination_class=None)
     def by_external_id(self, request: Request, external_id: str) -> Response:
         """The ticket with this CRM id, in full, with its ETag."""
-        queryset = self._with_conversation(with_summary(Ticket.objects.all()))
+        queryset = self._with_conversation(with_summary(tickets_visible_to(request.user)))
         ticket = get_object_or_404(queryset, external_id=external_id.strip())
         return conditional_read(request, ticket, lambda: TicketDetailSerializer(
             ticket, context=self.get_serializer_context()).data)
@@ -173,6 +187,8 @@ class TicketViewSet(
         key = data.pop("external_id")
         with transaction.atomic():
             current = Ticket.objects.select_for_update(of=("self",)).filter(external_id=key).first()
+            if current is not None and not tickets_visible_to(request.user).filter(pk=current.pk).exists():
+                raise NotFound()  # another team's ticket, as for every other operation
             check_preconditions(request, current)
             ticket, created = ticket_upsert(external_id=key, values=data, actor=request.user)
         return self._detail(ticket, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -189,7 +205,23 @@ class TicketViewSet(
         writes nothing (400)."""
         return run_bulk_upsert(data=request.data, item_serializer=TicketUpsertItemSerializer,
                                context=self.get_serializer_context(),
-                               write=lambda items: tickets_upsert(items=items, actor=request.user))
+                               write=lambda items: self._upsert_visible(items))
+
+    def _upsert_visible(self, items: list[dict[str, Any]]) -> list[UpsertOutcome]:
+        """tickets_upsert for the items the caller may write: an item naming another team's ticket fails."""
+        keys = {str(item.get("external_id") or "").strip() for item in items}
+        existing = set(Ticket.objects.filter(external_id__in=keys).values_list("external_id", flat=True))
+        visible = set(tickets_visible_to(self.request.user).filter(external_id__in=existing)
+                      .values_list("external_id", flat=True))
+        hidden = existing - visible
+        if not hidden:
+            return tickets_upsert(items=items, actor=self.request.user)
+        refusal = DomainError(_("A ticket with this external id belongs to a team you do not work in."),
+                              field="external_id")
+        allowed = [item for item in items if str(item.get("external_id") or "").strip() not in hidden]
+        written = iter(tickets_upsert(items=allowed, actor=self.request.user))
+        return [UpsertOutcome.failed(index, key, refusal) if key in hidden else next(written)
+                for index, key in enumerate(str(item.get("external_id") or "").strip() for item in items)]
 
     @extend_schema(
         request=TicketCreateSerializer,
@@ -249,6 +281,7 @@ class TicketViewSet(
         """Give the ticket to someone who may work tickets; null unassigns."""
         ticket = self.get_object()
         data = self.validated_input(TicketAssignSerializer)
+        check_ticket_assign(actor=request.user, ticket=ticket, assignee=data["assignee"])
         return self._detail(ticket_assign(ticket=ticket, assignee=data["assignee"], actor=request.user))
 
     @extend_schema(
@@ -290,6 +323,7 @@ class TicketViewSet(
         being scored). Answers with the kept ticket."""
         duplicate = self.get_object()
         data = self.validated_input(TicketMergeSerializer)
+        self._check_visible(data["into"], field="into")
         return self._detail(ticket_merge(duplicate=duplicate, into=data["into"], actor=request.user))
 
     @extend_schema(
@@ -302,6 +336,7 @@ class TicketViewSet(
         answers with that link."""
         ticket = self.get_object()
         data = self.validated_input(TicketLinkInputSerializer)
+        self._check_visible(data["other"], field="other")
         link = ticket_link(ticket=ticket, other=data["other"], actor=request.user)
         out = link.from_ticket_id == ticket.pk
         row = {"id": link.pk, "kind": link.kind, "direction": "out" if out else "in",
@@ -319,7 +354,7 @@ class TicketViewSet(
         """Remove the related link between this ticket and `other`; a 404 if they are not related. The
         link a merge made stays."""
         ticket = self.get_object()
-        other_ticket = get_object_or_404(Ticket, pk=int(other or 0))
+        other_ticket = get_object_or_404(tickets_visible_to(request.user), pk=int(other or 0))
         if not ticket_unlink(ticket=ticket, other=other_ticket, actor=request.user):
             return Response({"detail": f"Ticket #{ticket.pk} is not linked to #{other_ticket.pk}."},
                             status=status.HTTP_404_NOT_FOUND)
@@ -337,10 +372,14 @@ class TicketViewSet(
         as it was and reported in `failed` with the reason, the others are changed. 200 either way.
         """
         data = self.validated_input(TicketBulkSerializer)
+        unassign = "assignee" in data and data["assignee"] is None
+        # Another team's ticket is "No such ticket."; an assignment the role may not make, refused per row.
+        access = tickets_bulk_access(user=request.user, ticket_ids=data["tickets"],
+                                     assignee=data.get("assignee"), unassign=unassign)
         result = tickets_bulk_update(
-            ticket_ids=data["tickets"], actor=request.user, status=data.get("status"),
-            priority=data.get("priority"), assignee=data.get("assignee"),
-            unassign="assignee" in data and data["assignee"] is None,
-        )
+            ticket_ids=access.allowed, actor=request.user, status=data.get("status"),
+            priority=data.get("priority"), assignee=data.get("assignee"), unassign=unassign,
+        ) if access.allowed else BulkResult()
+        result.failed = [*access.refused, *result.failed]
         body = {"changed": result.changed, "failed": [{"id": i, "reason": why} for i, why in result.failed]}
         return Response(BulkResultSerializer(body).data)
