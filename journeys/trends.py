@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
@@ -221,10 +222,22 @@ class ScoreFilter:
 
 
 def segment_choices() -> list[str]:
-    """Every customer segment the daily components know of ("" for none), in name order."""
-    return list(
-        ScoreComponentDaily.objects.order_by("segment").values_list("segment", flat=True).distinct()
-    )
+    """Every customer segment the daily components know of ("" for none), in name order.
+
+    A loose index scan: each step asks the segment index for the smallest segment after the last one,
+    so the cost is a few probes per segment, not a read of every component row as DISTINCT would be.
+    """
+    table = connection.ops.quote_name(ScoreComponentDaily._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE segments(name) AS ("
+            f" SELECT min(segment) FROM {table}"
+            f" UNION ALL"
+            f" SELECT (SELECT min(segment) FROM {table} WHERE segment > segments.name)"
+            f" FROM segments WHERE segments.name IS NOT NULL"
+            f") SELECT name FROM segments WHERE name IS NOT NULL"
+        )
+        return [name for (name,) in cursor.fetchall()]
 
 
 def filter_from_params(
