@@ -104,6 +104,8 @@ MIDDLEWARE = [
     # After authentication: an Idempotency-Key belongs to the session's user or the token's.
     "cxhub.idempotency.IdempotencyMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # After authentication: a signed-in person's profile language over the cookie and the browser's.
+    "cxhub.middleware_i18n.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: answers a locked-out login with the lockout page
@@ -319,7 +321,13 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Languages and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("el", "Ελληνικά"), ("vi", "Tiếng Việt"), ("fa", "فارسی")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # .po files; the .mo files are compiled by the build
+# The language switcher's cookie (anyone, signed in or not) lasts a year; a signed-in person's profile
+# language comes first (cxhub.languages has the order).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 # Daily score components are cut at midnight in this zone.
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cxhub import health, views, views_audit, views_tokens
+from cxhub import health, views, views_account, views_audit, views_tokens
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),  # the database and Redis, for load balancers
     # login, logout, password change and reset (templates in templates/registration/)
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/", views_account.account, name="account"),  # your language, the way to your password
+    # the language switcher posts to Django's set_language here (cxhub.languages has the order of choice)
+    path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", views_audit.audit_log, name="audit-log"),
     path("api-tokens/", views_tokens.token_list, name="api-tokens"),
     path("api-tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="api-token-revoke"),

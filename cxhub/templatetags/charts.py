@@ -12,6 +12,9 @@ from collections.abc import Iterable
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from cxhub.languages import local_decimal
 
 register = template.Library()
 
@@ -47,8 +50,8 @@ def sparkline(values: Iterable[object] | None, label: str = "") -> str:
     values = list(values or [])
     shown = [_num(v) for v in values]
     known = [v for v in shown if v]
-    summary = ", ".join(v or "–" for v in shown) if known else "no data"
-    aria = f"{label}: {summary}" if label else summary
+    summary = ", ".join(v or "–" for v in shown) if known else _("no data")
+    aria = _("%(label)s: %(values)s") % {"label": label, "values": summary} if label else summary
     return format_html(
         '<span class="sparkline" data-values="{}" role="img" aria-label="{}"></span>',
         ",".join(shown), aria,
@@ -67,23 +70,23 @@ def delta(value: float | None, digits: int = 1, unit: str = "", short: bool = Fa
             return format_html(
                 '<span class="delta none" title="{}"><span aria-hidden="true">–</span>'
                 '<span class="visually-hidden">{}</span></span>',
-                "Not enough data to compare with the previous period",
-                "change: not enough data")
-        return format_html('<span class="delta none">{}</span>', "not enough data")
+                _("Not enough data to compare with the previous period"),
+                _("change: not enough data"))
+        return format_html('<span class="delta none">{}</span>', _("not enough data"))
     rounded = round(float(value), digits)
     text = f"{rounded:+.{digits}f}{unit}"
     if rounded > 0:
-        tone, arrow, words = "up", "▲", "up"
+        tone, arrow, words = "up", "▲", _("up on the previous period")
     elif rounded < 0:
-        tone, arrow, words = "down", "▼", "down"
+        tone, arrow, words = "down", "▼", _("down on the previous period")
         text = text.replace("-", "−")
     else:
-        tone, arrow, words = "flat", "■", "unchanged"
+        tone, arrow, words = "flat", "■", _("unchanged on the previous period")
         text = f"{0:.{digits}f}{unit}"
     return format_html(
-        '<span class="delta {}" title="Against the previous period"><span aria-hidden="true">{}</span>'
-        ' <bdi>{}</bdi><span class="visually-hidden"> ({} on the previous period)</span></span>',
-        tone, arrow, text, words,
+        '<span class="delta {}" title="{}"><span aria-hidden="true">{}</span>'
+        ' <bdi>{}</bdi><span class="visually-hidden"> ({})</span></span>',
+        tone, _("Against the previous period"), arrow, local_decimal(text), words,
     )
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from cxhub.languages import local_decimal
 from journeys.scoring import Metric
 
 register = template.Library()
@@ -12,7 +15,7 @@ register = template.Library()
 @register.filter
 def score(value: float | None) -> str:
     """A 0-100 score with one decimal, or an em dash when there is not enough data."""
-    return "—" if value is None else f"{value:.1f}"
+    return "—" if value is None else local_decimal(f"{value:.1f}")
 
 
 @register.filter
@@ -22,10 +25,10 @@ def metric(m: Metric | None) -> str:
     if m.key == "nps":
         return f"{m.value:+.0f}"
     if m.unit == "%":
-        return f"{m.value:.1f}%"
+        return local_decimal(f"{m.value:.1f}%")
     if m.unit == "h":
-        return f"{m.value:.1f} h"
-    return f"{m.value:.2f}{m.unit}"
+        return pgettext("hours, abbreviated", "%(value)s h") % {"value": local_decimal(f"{m.value:.1f}")}
+    return local_decimal(f"{m.value:.2f}{m.unit}")
 
 
 @register.filter
@@ -63,10 +66,10 @@ def duration(value: object) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {mins} min"
-    return f"{mins} min"
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": mins}
+    return _("%(minutes)d min") % {"minutes": mins}
 
 
 # --- The arithmetic of a score (templates/journeys/partials/_score_math.html) -----------------------
@@ -88,7 +91,7 @@ def score_math(score: object, weights: object) -> object:
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}"
+    return local_decimal(f"{value:.1f}")
 
 
 @register.filter
@@ -99,25 +102,25 @@ def interval(m: Metric | None) -> str:
     if m.key == "nps":
         return f"{m.low:+.0f} – {m.high:+.0f}"
     if m.unit == "%":
-        return f"{m.low:.1f} – {m.high:.1f}%"
-    return f"{m.low:.1f} – {m.high:.1f}"
+        return local_decimal(f"{m.low:.1f} – {m.high:.1f}%")
+    return local_decimal(f"{m.low:.1f} – {m.high:.1f}")
 
 
 @register.filter
 def share_pct(value: float | None) -> str:
     """A share of 0-1 as a percentage with one decimal."""
-    return "—" if value is None else f"{100 * value:.1f}%"
+    return "—" if value is None else local_decimal(f"{100 * value:.1f}%")
 
 
 @register.filter
 def points(value: float | None) -> str:
     """Score points to two decimals (a component's contribution)."""
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if value is None else local_decimal(f"{value:.2f}")
 
 
 @register.filter
 def weight_num(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+    return "—" if value is None else local_decimal(f"{value:g}")
 
 
 @register.filter
@@ -135,10 +138,10 @@ def blend_formula(math: object) -> str:
     if not pairs:
         return ""
     top = sum(v * w for v, w in pairs)
-    bottom = sum(w for _, w in pairs)
-    terms = " + ".join(f"{w:g} × {_num(v)}" for v, w in pairs)
-    weights_sum = " + ".join(f"{w:g}" for _, w in pairs)
-    return f"({terms}) ÷ ({weights_sum}) = {_num(top)} ÷ {bottom:g} = {_num(top / bottom)}"
+    bottom = sum(w for _v, w in pairs)
+    terms = " + ".join(f"{local_decimal(f'{w:g}')} × {_num(v)}" for v, w in pairs)
+    weights_sum = " + ".join(local_decimal(f"{w:g}") for _v, w in pairs)
+    return f"({terms}) ÷ ({weights_sum}) = {_num(top)} ÷ {local_decimal(f'{bottom:g}')} = {_num(top / bottom)}"
 
 
 @register.filter
@@ -149,7 +152,7 @@ def contributions_formula(math: object) -> str:
     if not isinstance(math, ScoreMath) or math.total is None:
         return ""
     terms = " + ".join(f"{line.contribution:.2f}" for line in math.included)
-    return f"{terms} = {math.total:.2f}"
+    return local_decimal(f"{terms} = {math.total:.2f}")
 
 
 @register.filter

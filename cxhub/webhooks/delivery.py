@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from cxhub.languages import user_language_override
 from cxhub.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from cxhub.webhooks.choices import OPEN_STATUSES, DeliveryStatus
 from cxhub.webhooks.events import WEBHOOK_TEST
@@ -227,8 +228,9 @@ def _mail_disabled(subscription_id: int) -> None:
     if subscription is None or subscription.is_active or not subscription.owner.email:
         return
     context = {"subscription": subscription, "site_url": settings.SITE_URL.rstrip("/")}
-    subject = render_to_string("cxhub/email/webhook_disabled_subject.txt", context).strip()
-    body = render_to_string("cxhub/email/webhook_disabled.txt", context)
+    with user_language_override(subscription.owner):  # the owner's own language, wherever this runs
+        subject = render_to_string("cxhub/email/webhook_disabled_subject.txt", context).strip()
+        body = render_to_string("cxhub/email/webhook_disabled.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [subscription.owner.email])
 
 

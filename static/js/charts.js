@@ -25,6 +25,8 @@
  * the line joins the points on either side of them.
  *
  * Right-to-left pages: time runs from right to left and legends and tooltips read right to left.
+ * Numbers on axes and in tooltips are written for the page's language (<html lang>): "71,2" on a
+ * Greek page, in Latin digits everywhere, as the server writes the numbers in the tables.
  * window.CXCharts.render(root) draws what is new under `root` (after a partial update).
  */
 (function () {
@@ -35,6 +37,21 @@
   function isRtl(el) {
     var holder = el.closest("[dir]");
     return holder ? holder.getAttribute("dir") === "rtl" : document.dir === "rtl";
+  }
+
+  // The page language with Latin digits ("fa-u-nu-latn"), for Intl and for Chart.js's own ticks.
+  var LOCALE = (function () {
+    var lang = document.documentElement.lang || "en";
+    try {
+      return Intl.NumberFormat.supportedLocalesOf([lang]).length ? lang + "-u-nu-latn" : "en";
+    } catch (e) {
+      return "en";
+    }
+  })();
+  var numberFormat = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
+
+  function fmt(value) {
+    return numberFormat.format(value);
   }
 
   function num(raw) {
@@ -144,7 +161,7 @@
     var yMax = num(figure.getAttribute("data-y-max"));
     if (yMin !== null) valueAxis.min = yMin;
     if (yMax !== null) valueAxis.max = yMax;
-    if (unit) valueAxis.ticks.callback = function (v) { return v + unit; };
+    valueAxis.ticks.callback = function (v) { return fmt(v) + unit; };
     var categoryAxis = { ticks: { autoSkip: true, maxRotation: 0 }, grid: { display: false } };
     var horizontal = kind === "hbar";
     // Time (or order) runs in the reading direction; horizontal bars grow from the start side.
@@ -165,7 +182,7 @@
         maintainAspectRatio: false,
         responsive: true,
         animation: reduceMotion ? false : { duration: 300 },
-        locale: document.documentElement.lang || undefined,
+        locale: LOCALE,
         interaction: { mode: "index", intersect: false },
         layout: { padding: { left: 8, right: 8 } },
         scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
@@ -178,7 +195,7 @@
             callbacks: {
               label: function (ctx) {
                 var v = horizontal ? ctx.parsed.x : ctx.parsed.y;
-                return ctx.dataset.label + ": " + (v === null || v === undefined ? "–" : v + unit);
+                return ctx.dataset.label + ": " + (v === null || v === undefined ? "–" : fmt(v) + unit);
               }
             }
           }
