@@ -20,6 +20,7 @@ urlpatterns = [
     path("audit/", views_audit.audit_log, name="audit-log"),
     path("api-tokens/", views_tokens.token_list, name="api-tokens"),
     path("api-tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="api-token-revoke"),
+    path("people/", include("cxhub.urls_people")),  # accounts, roles and teams, for administrators
     path("admin/", admin.site.urls),
     path("webhooks/", include("cxhub.urls_webhooks")),  # outgoing webhooks, for managers
     path("journeys/", include("journeys.urls")),

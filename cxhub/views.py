@@ -8,10 +8,13 @@ from django.shortcuts import redirect
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Managers start at the experience dashboard, agents at their queue."""
-    if request.user.has_perm("journeys.change_touchpoint") or not request.user.has_perm(
-        "tickets.view_ticket"
+    """Managers start at the experience dashboard, agents at their queue, administrators at People."""
+    user = request.user
+    if not user.has_perm("journeys.view_journey") and not user.has_perm("tickets.view_ticket") and user.has_perm(
+        "cxhub.manage_people"
     ):
+        return redirect("people:list")
+    if user.has_perm("journeys.change_touchpoint") or not user.has_perm("tickets.view_ticket"):
         return redirect("journeys:dashboard")
     return redirect("tickets:list")
 
