@@ -120,6 +120,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("cxhub.webhookevent", ("view",)),
         *_perms("cxhub.webhookdelivery", ("view",)),
         *_perms("cxhub.webhookattempt", ("view",)),
+        *_perms("cxhub.importjob", ("add", "view")),  # CSV imports (docs/import.md)
         *_perms("journeys.customer"),
         *_perms("journeys.program"),
         *_perms("journeys.journey"),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("people/", include("cxhub.urls_people")),  # accounts, roles and teams, for administrators
     path("admin/", admin.site.urls),
     path("webhooks/", include("cxhub.urls_webhooks")),  # outgoing webhooks, for managers
+    path("imports/", include("cxhub.urls_imports")),  # CSV imports, for managers
     path("journeys/", include("journeys.urls")),
     path("tickets/", include("tickets.urls")),
     path("feedback/loop/", include("feedback.loop_urls")),  # closed loop, themes (before feedback/)

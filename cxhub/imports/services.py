@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,9 +49,9 @@ _FINISHED = (ImportJob.Status.DONE, ImportJob.Status.FAILED)
 def _check_size(upload: File) -> None:
     limit = settings.IMPORT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
-        raise ImportFileError(_("The file is %(size)s MB; files of at most %(limit)s MB can be imported. "
-                                "Split it into smaller files (each with the header line).")
-                              % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": f"{limit / 1024 / 1024:g}"})
+        raise ImportFileError(_("The file is %(size)s; files of at most %(limit)s can be imported. "
+                                "Split it into smaller files, each with the header line.")
+                              % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)})
 
 
 def import_job_create(*, kind: str, upload: File, user: AbstractBaseUser | None, queue: bool = True) -> ImportJob:
