@@ -32,6 +32,7 @@ from journeys.trends import (
     Window,
     buckets,
     components_by_bucket,
+    components_by_bucket_and_segment,
     components_by_segment,
     components_by_touchpoint,
     parse_window,
@@ -254,10 +255,12 @@ class _Scores:
     by_bucket: dict[int, dict[dt.date, Components]]
     previous: dict[int, Components]
     count_all: bool = False
+    # Each touchpoint's components per customer segment over the window, when asked for.
+    by_segment: dict[int, dict[str, Components]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, touchpoints: Iterable[Touchpoint], query: ScoreQuery, *,
-             count_all: bool = False) -> _Scores:
+             count_all: bool = False, segments: bool = False) -> _Scores:
         touchpoints = list(touchpoints)
         window, previous = query.window, query.previous
 
@@ -266,17 +269,26 @@ class _Scores:
 
         current_ids = [tp.id for tp in touchpoints if counts(window, tp)]
         by_bucket: dict[int, dict[dt.date, Components]] = {}
-        if query.granularity:
+        by_segment: dict[int, dict[str, Components]] = {}
+        if query.granularity and segments:  # the series and the breakdown from one read
+            by_bucket, by_segment = components_by_bucket_and_segment(
+                current_ids, window, query.granularity, query.score_filter)
+        elif query.granularity:
             by_bucket = components_by_bucket(current_ids, window, query.granularity,
                                              query.score_filter)
+        elif segments:
+            by_segment = components_by_segment(current_ids, window, query.score_filter)
+        if query.granularity:
             current = {tp: Components.total(parts.values()) for tp, parts in by_bucket.items()}
+        elif segments:
+            current = {tp: Components.total(parts.values()) for tp, parts in by_segment.items()}
         else:
             current = components_by_touchpoint(current_ids, window, query.score_filter)
         before: dict[int, Components] = {}
         if previous is not None:
             before = components_by_touchpoint(
                 [tp.id for tp in touchpoints if counts(previous, tp)], previous, query.score_filter)
-        return cls(query, current, by_bucket, before, count_all)
+        return cls(query, current, by_bucket, before, count_all, by_segment)
 
     def card(self, tp: Touchpoint, weights: dict[str, float], n: int) -> TouchpointCard:
         score = touchpoint_score(self.current.get(tp.id, Components()), weights=weights,
@@ -393,21 +405,18 @@ def program_scorecards(*, window: Window | None = None, query: ScoreQuery | None
     """Every program with its journeys ranked by score (those without enough data last).
 
     With `breakdowns`, each program also carries its score per customer segment and per channel
-    (one more query).
+    (read with the series, in the same query).
     """
     query = _query(window, query)  # type: ignore[arg-type]
     journeys_qs = Journey.objects.order_by("position", "id").prefetch_related(_stages(query))
     programs = list(Program.objects.order_by("name").prefetch_related(
         Prefetch("journeys", queryset=journeys_qs)))
     touchpoints = [tp for p in programs for tp in _structure_touchpoints(p.journeys.all())]
-    scores = _Scores.read(touchpoints, query)
+    scores = _Scores.read(touchpoints, query, segments=breakdowns)
     cards = [_program_card(p, list(p.journeys.all()), scores) for p in programs]
     if breakdowns:
-        by_segment = components_by_segment(
-            [tp.id for tp in touchpoints if query.window.counts(tp)], query.window,
-            query.score_filter)
         for card in cards:
-            _add_breakdowns(card, by_segment)
+            _add_breakdowns(card, scores.by_segment)
     return cards
 
 

@@ -24,6 +24,8 @@ from journeys.trends import (
     Window,
     buckets,
     components_by_bucket,
+    components_by_bucket_and_segment,
+    components_by_segment,
     default_granularity,
     filter_from_params,
     parse_granularity,
@@ -243,6 +245,25 @@ def test_components_by_bucket_is_one_group_by(two_touchpoints, django_assert_num
         rows = components_by_bucket([phone.pk, web.pk], window, WEEK)
 
     assert {day: c.csat_responses for day, c in rows[phone.pk].items()} == {D(2026, 3, 2): 6, D(2026, 3, 9): 5}
+
+
+def test_the_series_and_the_segment_breakdown_read_together_match_their_separate_reads(
+    two_touchpoints, django_assert_num_queries
+):
+    phone, web = two_touchpoints
+    csat(phone, D(2026, 3, 4), 2, 2, segment="fleet")
+    csat(phone, D(2026, 3, 10), 3, 1, segment="retail")
+    csat(web, D(2026, 3, 10), 4, 4, segment="fleet")
+    window = Window.between(D(2026, 3, 1), D(2026, 3, 31))
+    ids = [phone.pk, web.pk]
+
+    with django_assert_num_queries(1):
+        by_bucket, by_segment = components_by_bucket_and_segment(ids, window, WEEK)
+
+    assert by_bucket == components_by_bucket(ids, window, WEEK)
+    assert by_segment == components_by_segment(ids, window)
+    assert by_segment[phone.pk]["fleet"].csat_responses == 2
+    assert by_bucket[phone.pk][D(2026, 3, 9)].csat_responses == 5 + 3
 
 
 # --- Previous period ---------------------------------------------------------------------------------
