@@ -19,3 +19,9 @@ class TicketsConfig(AppConfig):
 
         panel_provider_register(key="tickets.categories", provider=touchpoint_categories_panel,
                                 position=10, permission="tickets.view_ticket")
+
+        # Historical tickets can be imported from CSV files (cxhub.imports, docs/import.md).
+        from cxhub.imports import register_importer
+        from tickets.importers import TICKETS
+
+        register_importer(TICKETS.kind, TICKETS)
