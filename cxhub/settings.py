@@ -138,13 +138,13 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
-else:
-    DATABASES = {
     # The health check drops a persistent connection the server closed (a restart) and opens a new one;
     # the connect timeout makes a server that is down or unreachable cost seconds (a 503), never a hang.
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", envint("DB_CONNECT_TIMEOUT_SECONDS", 3))
+else:
+    DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": envstr("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
@@ -156,25 +156,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ------------------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
 # Redis holds messages and cached counts, never a record: while it is away writes go on (see
 # cxhub/resilience.py). Every connection gives up within these bounds instead of holding a request.
 REDIS_CONNECT_TIMEOUT_SECONDS = envint("REDIS_CONNECT_TIMEOUT_SECONDS", 2)
 REDIS_SOCKET_TIMEOUT_SECONDS = envint("REDIS_SOCKET_TIMEOUT_SECONDS", 3)
 # After a failure to reach Redis, a process skips it (queues nothing, caches nothing) for this long.
 REDIS_OUTAGE_PAUSE_SECONDS = envint("REDIS_OUTAGE_PAUSE_SECONDS", 5)
+if REDIS_URL:
+    CACHES = {
         "default": {
             # Answers as an empty cache while Redis is unreachable, instead of failing the request.
             "BACKEND": "cxhub.resilience.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "cxhub",
-        }
-    }
             "OPTIONS": {
                 "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
                 "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
             },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -190,9 +190,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TIMEZONE = "UTC"
-CELERY_IMPORTS = ["cxhub.imports.tasks"]  # task modules outside the apps' tasks.py
-CELERY_BEAT_SCHEDULE = {
 # Workers and beat wait out a broker outage of any length and reconnect by themselves.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Publishing from a request: bounded connects and reads, and one quick retry (it reconnects a pooled
@@ -204,6 +201,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2,
                                     "interval_max": 0.2}
+CELERY_TIMEZONE = "UTC"
+CELERY_IMPORTS = ["cxhub.imports.tasks"]  # task modules outside the apps' tasks.py
+CELERY_BEAT_SCHEDULE = {
     "rollup-scores": {
         "task": "journeys.tasks.rollup_scores",
         "schedule": envint("ROLLUP_INTERVAL_SECONDS", 60),
@@ -332,6 +332,10 @@ LANGUAGE_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+
+# --- Long lists ------------------------------------------------------------------------------------
+# The ticket queue and the answer list count at most this many matching rows (cxhub/pagination.py).
+LIST_COUNT_CAP = envint("LIST_COUNT_CAP", 2000)
 
 # --- Static files ----------------------------------------------------------------------------------
 STATIC_URL = "static/"

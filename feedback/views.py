@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -14,6 +13,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxhub.forms import flash_form_errors, run_service
+from cxhub.pagination import CappedPaginator
 from feedback import export, selectors, services, services_surveys
 from feedback.choices import QuestionKind
 from feedback.filters import BAD_BANDS, BAND_NAMES, BANDS, GOOD_BANDS, KIND_BANDS, band_of
@@ -46,7 +46,7 @@ PREVIEW_LANGUAGES = [(code, label) for code, label in Language.choices]
 def response_list(request: HttpRequest) -> HttpResponse:
     filterset = selectors.response_filterset(data=request.GET)
     filterset.is_valid()  # an invalid value is dropped on its own; the others still apply
-    page = Paginator(filterset.qs, PAGE_SIZE)
+    page = CappedPaginator(filterset.qs, PAGE_SIZE)  # answers run to millions: count the first pages only
     params = request.GET.copy()
     params.pop("page", None)
     survey = filterset.form.cleaned_data.get("survey")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cxhub.exceptions import DomainError
 from cxhub.forms import flash_form_errors, run_service
+from cxhub.pagination import CappedPaginator
 from cxhub.roles import ASSIGN_TICKETS
 from journeys.choices import Channel
 from journeys.selectors import customer_experience
@@ -59,7 +59,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     filterset = selectors.ticket_queue(request=request)
     filterset.is_valid()  # an invalid value is dropped on its own; the others still apply
     queue = filterset.form.cleaned_data.get("queue") or "open"
-    page = Paginator(filterset.qs, PAGE_SIZE)
+    page = CappedPaginator(filterset.qs, PAGE_SIZE)  # a queue may match a million: count the first pages only
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "tickets/ticket_list.html", {
