@@ -142,6 +142,10 @@ class Ticket(models.Model):
         indexes = [
             # The queue: tickets in a status, newest first.
             models.Index(fields=["status", "-created_at"], name="tickets_status_created"),
+            # "All open", the default queue: the open tickets newest first, read in order and stopped at
+            # the page's end (with three statuses the index above needs a sort of every open ticket).
+            models.Index(fields=["-created_at", "-id"], name="tickets_open_newest",
+                         condition=Q(status__in=["new", "open", "pending"])),
             # "Mine": an agent's tickets in a status.
             models.Index(fields=["assignee", "status"], name="tickets_assignee_status"),
             # The customer panel: a customer's tickets, newest first.
