@@ -57,8 +57,19 @@ _INCLUDE_OR_WITH = re.compile(r"{%\s*(include|with)\b(.*?)%}", re.S)
 _SEPARATOR = "\x1f"
 
 
+# A {{ variable }} that prints a literal (|default:"none") is replaced by a numbered mark, so the parser
+# can tell whether it lands in text or a readable attribute (a problem) or in markup (id="x-{{ ...}}").
+_MARK = "\x1e"
+_MARKED = re.compile(_MARK + r"(\d+)" + _MARK)
+
+
 def _blank(match: re.Match[str]) -> str:
     return _SEPARATOR + "\n" * match.group(0).count("\n")
+
+
+def _printed_literals(expression: str) -> list[str]:
+    return [f"|{m.group(1)}:{m.group(2)}" for m in _FILTER_LITERAL.finditer(expression)
+            if _has_letters(m.group(2)[1:-1])]
 
 
 def _has_letters(text: str) -> bool:
@@ -75,9 +86,10 @@ def _looks_like_prose(value: str) -> bool:
 
 
 class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, literals: dict[int, list[str]]) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[int, str]] = []
+        self._literals = literals
         self._raw_tag: str | None = None
         self._code_depth = 0
 
@@ -93,7 +105,14 @@ class _TextCollector(HTMLParser):
             visible = name in VISIBLE_ATTRIBUTES or (
                 name == "value" and tag == "input" and (values.get("type") or "").lower() in BUTTON_INPUT_TYPES)
             if visible and _has_letters(value):
-                self.found.append((self.getpos()[0], f'{name}="{value.strip()}"'))
+                self.found.append((self.getpos()[0], f'{name}="{_MARKED.sub("", value).strip()}"'))
+            if visible:
+                self._report_literals(value, self.getpos()[0])
+
+    def _report_literals(self, text: str, line: int) -> None:
+        for mark in _MARKED.finditer(text):
+            for literal in self._literals[int(mark.group(1))]:
+                self.found.append((line + text.count("\n", 0, mark.start()), literal))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -110,6 +129,7 @@ class _TextCollector(HTMLParser):
             return
         line = self.getpos()[0]
         for piece in data.split(_SEPARATOR):
+            self._report_literals(piece, line)
             if _has_letters(piece):
                 self.found.append((line + piece[: len(piece) - len(piece.lstrip())].count("\n"),
                                    " ".join(piece.split())))
@@ -126,10 +146,8 @@ def untranslated_text(source: str) -> list[tuple[int, str]]:
     def line_of(match: re.Match[str]) -> int:
         return source.count("\n", 0, match.start()) + 1
 
-    for match in re.finditer(r"{{.*?}}|{%.*?%}", source, re.S):
-        for literal in _FILTER_LITERAL.finditer(match.group(0)):
-            if _has_letters(literal.group(2)[1:-1]):
-                found.append((line_of(match), f"|{literal.group(1)}:{literal.group(2)}"))
+    for match in _TAG.finditer(source):
+        found.extend((line_of(match), literal) for literal in _printed_literals(match.group(0)))
     for match in _INCLUDE_OR_WITH.finditer(source):
         for keyword in _KEYWORD_LITERAL.finditer(match.group(2)):
             name, value = keyword.group(1), keyword.group(2)[1:-1]
@@ -139,8 +157,16 @@ def untranslated_text(source: str) -> list[tuple[int, str]]:
     # {% verbatim %} content is printed as it stands: keep it as text, drop the tags around it.
     source = _VERBATIM.sub(lambda m: m.group(1), source)
     source = _TAG.sub(_blank, source)
-    source = _VARIABLE.sub(_blank, source)
-    collector = _TextCollector()
+    literals: dict[int, list[str]] = {}
+
+    def variable(match: re.Match[str]) -> str:
+        if not (printed := _printed_literals(match.group(0))):
+            return _blank(match)
+        literals[len(literals)] = printed
+        return f"{_MARK}{len(literals) - 1}{_MARK}" + "\n" * match.group(0).count("\n")
+
+    source = _VARIABLE.sub(variable, source)
+    collector = _TextCollector(literals)
     collector.feed(source)
     collector.close()
     return sorted(found + collector.found, key=lambda problem: problem[0])
@@ -191,11 +217,11 @@ def test_it_flags_readable_attributes_and_submit_values() -> None:
 
 def test_it_flags_literals_that_templates_print() -> None:
     source = """{{ owner|default:"nobody" }} {{ owner|default:"—" }} {{ x|default:_("none") }}
-    {{ flag|yesno:"yes,no" }}
+    {{ flag|yesno:"yes,no" }} <h2 id="head-{{ pk|default:'all' }}" title="{{ x|default:'Untitled' }}">
     {% include "row.html" with label="were reopened" field="program" css_class="btn small" %}
     {% include "row.html" with label=_("were reopened") place="Touchpoint" %}"""
     assert untranslated_text(source) == [
-        (1, '|default:"nobody"'), (2, '|yesno:"yes,no"'), (3, 'label="were reopened"'),
+        (1, '|default:"nobody"'), (2, '|yesno:"yes,no"'), (2, "|default:'Untitled'"), (3, 'label="were reopened"'),
         (4, 'place="Touchpoint"')]
 
 
