@@ -24,3 +24,9 @@ class FeedbackConfig(AppConfig):
 
         panel_provider_register(key="feedback.comments", provider=touchpoint_comments_panel,
                                 position=20, permission="feedback.view_response")
+
+        # Survey responses given before CX Hub can be imported from CSV files (cxhub.imports, docs/import.md).
+        from cxhub.imports import register_importer
+        from feedback.importers import RESPONSES
+
+        register_importer(RESPONSES.kind, RESPONSES)
