@@ -142,6 +142,8 @@ class Ticket(models.Model):
         indexes = [
             # The queue: tickets in a status, newest first.
             models.Index(fields=["status", "-created_at"], name="tickets_status_created"),
+            # Every ticket newest first: the API's default order and its cursor pages (a seek on this key).
+            models.Index(fields=["-created_at", "-id"], name="tickets_newest"),
             # "All open", the default queue: the open tickets newest first, read in order and stopped at
             # the page's end (with three statuses the index above needs a sort of every open ticket).
             models.Index(fields=["-created_at", "-id"], name="tickets_open_newest",
