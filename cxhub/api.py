@@ -259,6 +259,20 @@ class DefaultPagination(pagination.CursorPagination):
     def get_paginated_response(self, data: Any) -> Response:
         return Response({"next": self.next_link, "previous": self.previous_link, "results": data})
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {**link, "description": "The next page, with your filters and page size; null on the last.",
+                         "example": "https://cxhub.example.com/api/v1/customers/?cursor=eyJvIjoiNGQ1ZTZmIn0%3A1xVL0t"
+                                    "%3AdZddy64y&page_size=50"},
+                "previous": {**link, "description": "The page before; null on the first.", "example": None},
+                "results": schema,
+            },
+        }
+
 
 class IdField(forms.IntegerField):
     """A database id: a whole number from 1 to the largest 64-bit integer (a larger one would make

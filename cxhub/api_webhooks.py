@@ -8,12 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxhub import api_examples as examples
 from cxhub.api import ApiViewSetMixin, error_responses
 from cxhub.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from cxhub.webhooks import services
@@ -25,6 +31,7 @@ ID = r"[0-9]{1,18}"  # a 64-bit id; anything else is a 404 from the router, neve
 CHANGE = ["cxhub.change_webhooksubscription"]
 
 
+@extend_schema_serializer(examples=examples.SUBSCRIPTION_EXAMPLES)
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(read_only=True)
     event_types = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -37,6 +44,7 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.SUBSCRIPTION_SECRET_EXAMPLES)
 class WebhookSubscriptionSecretSerializer(WebhookSubscriptionSerializer):
     secret = serializers.CharField(
         read_only=True, help_text="whsec_ and base64: verify signatures with it. Shown only now.")
@@ -60,6 +68,7 @@ class EventTypesField(serializers.ListField):
                  for message in messages]) from None
 
 
+@extend_schema_serializer(examples=examples.SUBSCRIPTION_INPUT_EXAMPLES)
 class WebhookSubscriptionInputSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=services.URL_MAX_LENGTH,
                                 help_text="Where events are POSTed; http or https only.")
@@ -85,6 +94,7 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.DELIVERY_EXAMPLES)
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     event_id = serializers.CharField(read_only=True)
     event_type = serializers.CharField(source="event.type", read_only=True)
@@ -97,6 +107,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.DELIVERY_DETAIL_EXAMPLES)
 class WebhookDeliveryDetailSerializer(WebhookDeliverySerializer):
     payload = serializers.JSONField(source="event.payload", read_only=True)
     last_response = serializers.CharField(read_only=True)

@@ -12,10 +12,11 @@ from typing import Any
 
 from django.db import models
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from cxhub.models import Team
+from feedback.api import examples
 from feedback.choices import Audience, InvitationStatus, SurveyKind
 from feedback.models import (
     FeedbackSettings,
@@ -65,6 +66,7 @@ def inline_enum(choices: type[models.TextChoices], *, read_only: bool = False, *
 # --- Surveys -----------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(examples=examples.SURVEY_EXAMPLES)
 class SurveySerializer(serializers.ModelSerializer):
     """A survey with the definition of its current version (`version` is that version's number)."""
 
@@ -86,6 +88,7 @@ class SurveySerializer(serializers.ModelSerializer):
         return getattr(survey, "current_definition", None)
 
 
+@extend_schema_serializer(examples=examples.SURVEY_CREATE_EXAMPLES)
 class SurveyCreateSerializer(serializers.Serializer):
     """A new survey of a standard kind; version 1 asks only its metric question."""
 
@@ -98,6 +101,7 @@ class SurveyCreateSerializer(serializers.Serializer):
     audience = serializers.ChoiceField(choices=Audience.choices, required=False, default=Audience.CUSTOMERS)
 
 
+@extend_schema_serializer(examples=examples.SURVEY_VERSION_EXAMPLES)
 class SurveyVersionSerializer(serializers.ModelSerializer):
     """What a survey asked, frozen."""
 
@@ -107,6 +111,7 @@ class SurveyVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.SURVEY_VERSION_CREATE_EXAMPLES)
 class SurveyVersionCreateSerializer(serializers.Serializer):
     """The whole edited definition; it becomes the next version (an unchanged one makes no new version)."""
 
@@ -119,6 +124,7 @@ class SurveyVersionCreateSerializer(serializers.Serializer):
 # --- Responses ---------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(examples=examples.THEME_EXAMPLES)
 class ThemeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Theme
@@ -126,6 +132,7 @@ class ThemeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.RESPONSE_EXAMPLES)
 class ResponseSerializer(serializers.ModelSerializer):
     themes = ThemeSerializer(many=True, read_only=True)
 
@@ -139,6 +146,7 @@ class ResponseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.RESPONSE_DETAIL_EXAMPLES)
 class ResponseDetailSerializer(ResponseSerializer):
     """A response with its answers to the other questions of the version it was given on."""
 
@@ -149,6 +157,7 @@ class ResponseDetailSerializer(ResponseSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.RESPONSE_CREATE_EXAMPLES)
 class ResponseCreateSerializer(serializers.Serializer):
     """A customer's answer. Whether the score fits the survey's scale is the service's rule (errors.score)."""
 
@@ -171,10 +180,12 @@ class ResponseCreateSerializer(serializers.Serializer):
                                     help_text="Answers to the survey's other questions, by question key.")
 
 
+@extend_schema_serializer(examples=examples.RESPONSE_THEME_EXAMPLES)
 class ResponseThemeSerializer(serializers.Serializer):
     theme = IdField(queryset=Theme.objects.all(), help_text="The theme's id (see /themes/).")
 
 
+@extend_schema_serializer(examples=examples.THEME_CREATE_EXAMPLES)
 class ThemeCreateSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="e.g. Waiting time")
 
@@ -182,6 +193,7 @@ class ThemeCreateSerializer(serializers.Serializer):
 # --- Invitations -------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(examples=examples.INVITATION_EXAMPLES)
 class InvitationSerializer(serializers.ModelSerializer):
     """An invitation as a manager sees it. Never its token: only the token's hash is stored."""
 
@@ -197,6 +209,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.INVITATION_CREATE_EXAMPLES)
 class InvitationCreateSerializer(serializers.Serializer):
     survey = IdField(queryset=Survey.objects.all())
     customer = IdField(queryset=Customer.objects.all())
@@ -206,6 +219,7 @@ class InvitationCreateSerializer(serializers.Serializer):
     send_at = serializers.DateTimeField(required=False, help_text="When to send the e-mail; defaults to now.")
 
 
+@extend_schema_serializer(examples=examples.INVITATION_BATCH_EXAMPLES)
 class InvitationBatchSerializer(serializers.Serializer):
     survey = IdField(queryset=Survey.objects.all())
     segment = serializers.CharField(max_length=60, help_text="Every customer of this segment is invited.")
@@ -220,6 +234,7 @@ class InvitationBatchSerializer(serializers.Serializer):
         return value
 
 
+@extend_schema_serializer(examples=examples.INVITATION_BATCH_RESULT_EXAMPLES)
 class InvitationBatchResultSerializer(serializers.Serializer):
     invited = serializers.IntegerField(help_text="Invitations scheduled.")
     skipped = serializers.DictField(
@@ -241,6 +256,7 @@ class EventInvitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.TOUCHPOINT_EVENT_EXAMPLES)
 class TouchpointEventSerializer(serializers.ModelSerializer):
     invitation = EventInvitationSerializer(
         read_only=True, allow_null=True,
@@ -253,6 +269,7 @@ class TouchpointEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.TOUCHPOINT_EVENT_CREATE_EXAMPLES)
 class TouchpointEventCreateSerializer(serializers.Serializer):
     """Name the customer by id or by the CRM's external_id (one of the two)."""
 
@@ -283,6 +300,7 @@ class TouchpointEventCreateSerializer(serializers.Serializer):
 # --- Settings and rules ------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(examples=examples.FEEDBACK_SETTINGS_EXAMPLES)
 class FeedbackSettingsSerializer(serializers.ModelSerializer):
     contact_fatigue_days = serializers.IntegerField(
         min_value=0, max_value=365,
@@ -295,6 +313,7 @@ class FeedbackSettingsSerializer(serializers.ModelSerializer):
         fields = ["contact_fatigue_days", "invitation_expiry_days"]
 
 
+@extend_schema_serializer(examples=examples.TICKET_SURVEY_RULE_EXAMPLES)
 class TicketSurveyRuleSerializer(serializers.ModelSerializer):
     survey = IdField(queryset=Survey.objects.all())
     team = IdField(queryset=Team.objects.all(), required=False, allow_null=True, help_text="Empty: any team.")

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -11,6 +16,7 @@ from rest_framework.response import Response
 
 from cxhub.api import ApiViewSetMixin, error_responses
 from journeys import alerts
+from journeys.api import examples
 from journeys.filters_alerts import AlertFilterSet
 from journeys.models import Alert
 
@@ -24,11 +30,12 @@ class AlertStatusField(serializers.CharField):
     pass
 
 
+@extend_schema_serializer(examples=examples.ALERT_EXAMPLES)
 class AlertSerializer(serializers.ModelSerializer):
     status = AlertStatusField(read_only=True)
     subject_type = serializers.SerializerMethodField(help_text="touchpoint or journey")
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     allowed_actions = serializers.SerializerMethodField(
         help_text="The statuses this alert may move to: acknowledged and/or resolved, or none.")
     url = serializers.SerializerMethodField(help_text="The alert's page.")
@@ -53,6 +60,7 @@ class AlertSerializer(serializers.ModelSerializer):
         return alerts.alert_url(alert)
 
 
+@extend_schema_serializer(examples=examples.ALERT_NOTE_EXAMPLES)
 class AlertNoteSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=alerts.NOTE_MAX_LENGTH, trim_whitespace=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from cxhub.api import ApiViewSetMixin, error_responses
 from cxhub.api_schema import SingleObjectSchema
 from journeys import trends
+from journeys.api import examples
 from journeys.api.serializers import ComponentsSerializer
 from journeys.choices import Channel
 from journeys.scoring import BLEND_KEYS, Score
@@ -111,6 +112,7 @@ class SeriesPointSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=examples.SCORE_REPORT_EXAMPLES)
 class ScoreReportSerializer(serializers.Serializer):
     scope = serializers.CharField()
     id = serializers.IntegerField()

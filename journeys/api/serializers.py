@@ -5,14 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from journeys.api import examples
 from journeys.models import Customer, Journey, Program, Stage, Touchpoint
 from journeys.scoring import Components, Score
 from journeys.selectors import DEFAULT_WINDOW, WINDOWS, Window
 
 
+@extend_schema_serializer(examples=examples.CUSTOMER_EXAMPLES)
 class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
@@ -22,6 +24,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         # field, so a duplicate is a 400 on `external_id`; a lost race is a 409 (cxhub.api).
 
 
+@extend_schema_serializer(examples=examples.CUSTOMER_UPSERT_EXAMPLES)
 class CustomerUpsertSerializer(serializers.ModelSerializer):
     """A customer as a CRM sends it to `by-external-id/`: every field optional; what is left out keeps
     its value (a new customer needs `name`). The external id in the address wins over one in the body."""
@@ -46,6 +49,7 @@ class CustomerUpsertItemSerializer(CustomerUpsertSerializer):
         }
 
 
+@extend_schema_serializer(examples=examples.PROGRAM_EXAMPLES)
 class ProgramSerializer(serializers.ModelSerializer):
     score_weights = serializers.DictField(
         child=serializers.FloatField(), read_only=True,
@@ -58,6 +62,7 @@ class ProgramSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.TOUCHPOINT_EXAMPLES)
 class TouchpointSerializer(serializers.ModelSerializer):
     journey = serializers.IntegerField(source="stage.journey_id", read_only=True)
 
@@ -70,6 +75,7 @@ class TouchpointSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.TOUCHPOINT_TARGET_EXAMPLES)
 class TouchpointTargetSerializer(serializers.Serializer):
     """The only part of a touchpoint the API changes: what it should reach and how much it counts."""
 
@@ -88,6 +94,7 @@ class TouchpointTargetSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(examples=examples.STAGE_EXAMPLES)
 class StageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Stage
@@ -103,6 +110,7 @@ class StageWithTouchpointsSerializer(StageSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.JOURNEY_EXAMPLES)
 class JourneySerializer(serializers.ModelSerializer):
     class Meta:
         model = Journey
@@ -110,6 +118,7 @@ class JourneySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.JOURNEY_DETAIL_EXAMPLES)
 class JourneyDetailSerializer(JourneySerializer):
     stages = StageWithTouchpointsSerializer(many=True, read_only=True)
 
@@ -210,6 +219,7 @@ class WindowedMixin(serializers.Serializer):
         return WindowSerializer(window).data
 
 
+@extend_schema_serializer(examples=examples.JOURNEY_SCORES_EXAMPLES)
 class JourneyScoresSerializer(WindowedMixin, ScoredSerializer):
     """A journey's scorecard: the journey, each stage and each active touchpoint over the window."""
 
@@ -220,6 +230,7 @@ class JourneyScoresSerializer(WindowedMixin, ScoredSerializer):
     stages = StageScoreSerializer(many=True)
 
 
+@extend_schema_serializer(examples=examples.TOUCHPOINT_SCORECARD_EXAMPLES)
 class TouchpointScorecardSerializer(WindowedMixin, TouchpointScoreSerializer):
     """One touchpoint's score over the window."""
 

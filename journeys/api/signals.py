@@ -7,7 +7,12 @@ import json
 from typing import Any
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +25,7 @@ from cxhub.api import (
     StableOrderingFilter,
     error_responses,
 )
+from journeys.api import examples
 from journeys.choices import SignalKind
 from journeys.models import Customer, ExperienceSignal, Touchpoint
 from journeys.services import signal_post
@@ -60,6 +66,7 @@ class ZonedDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
+@extend_schema_serializer(examples=examples.SIGNAL_EXAMPLES)
 class ExperienceSignalSerializer(serializers.ModelSerializer):
     kind = SignalKindField(read_only=True)
     customer_external_id = serializers.SerializerMethodField(
@@ -83,6 +90,7 @@ class ExperienceSignalSerializer(serializers.ModelSerializer):
         return signal.customer.external_id or None
 
 
+@extend_schema_serializer(examples=examples.SIGNAL_CREATE_EXAMPLES)
 class ExperienceSignalCreateSerializer(serializers.Serializer):
     """Name the customer by `customer` (id) or `customer_external_id` (the CRM's id), or neither."""
 
@@ -141,9 +149,9 @@ class SignalFilterSet(CreatedRangeFilterSet):
         field_name="occurred_at", lookup_expr="lte", end_of_day=True,
         help_text="Happened at or before this ISO 8601 time with its time zone (a bare date: to its end).",
     )
-    touchpoint = IdFilter(field_name="touchpoint")
+    touchpoint = IdFilter(field_name="touchpoint", help_text="Signals of this touchpoint (an id).")
     journey = IdFilter(field_name="touchpoint__stage__journey", help_text="Signals of this journey's touchpoints.")
-    customer = IdFilter(field_name="customer")
+    customer = IdFilter(field_name="customer", help_text="Signals of this customer (an id).")
     customer_external_id = django_filters.CharFilter(
         field_name="customer__external_id", help_text="The customer's id in the CRM (exact).")
     kind = django_filters.ChoiceFilter(choices=SignalKind.choices)
@@ -187,10 +195,12 @@ class ExperienceSignalViewSet(
                    **error_responses(400, 409)},
     )
     def create(self, request: Request) -> Response:
-        """Post an event of your own against a touchpoint (201); it counts in the touchpoint's scores
-        from the next rollup, seconds later. Posting an `external_id` recorded before answers 200 with
-        the first signal and records nothing; the same `external_id` with another touchpoint, customer,
-        kind, value or time is a 409. An archived touchpoint or a time in the future is a 400."""
+        """Post an event of your own against a touchpoint.
+
+        It is recorded (201) and counts in the touchpoint's scores from the next rollup, seconds later.
+        Posting an `external_id` recorded before answers 200 with the first signal and records nothing;
+        the same `external_id` with another touchpoint, customer, kind, value or time is a 409. An
+        archived touchpoint or a time in the future is a 400."""
         data = self.validated_input(ExperienceSignalCreateSerializer)
         signal, created = signal_post(**data)
         fresh = self.get_queryset().get(pk=signal.pk)

@@ -24,6 +24,7 @@ from cxhub.api import (
     request_body,
     run_bulk_upsert,
 )
+from journeys.api import examples
 from journeys.api.serializers import (
     CustomerSerializer,
     CustomerUpsertItemSerializer,
@@ -114,6 +115,7 @@ class CustomerViewSet(
     @extend_schema(
         request=bulk_upsert_request("CustomerBulkUpsertRequest", CustomerUpsertItemSerializer),
         responses={200: BulkUpsertResultSerializer, 400: BulkUpsertRefusedSerializer},
+        examples=examples.CUSTOMER_BULK_UPSERT_EXAMPLES,
     )
     @action(detail=False, methods=["post"], url_path="bulk-upsert", filterset_class=None)
     def bulk_upsert(self, request: Request) -> Response:

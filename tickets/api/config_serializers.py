@@ -8,10 +8,11 @@ import itertools
 from typing import Any
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from cxhub.exceptions import DomainError
+from tickets.api import examples
 from tickets.api.serializers import MAX_ID, UserSummarySerializer
 from tickets.choices import CustomFieldKind, Priority
 from tickets.models import (
@@ -36,18 +37,21 @@ MAX_CHOICES = 100
 MAX_TARGET_MINUTES = 366 * 24 * 60
 
 
+@extend_schema_serializer(examples=examples.CATEGORY_EXAMPLES)
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "is_active"]
 
 
+@extend_schema_serializer(examples=examples.RESOLUTION_CODE_EXAMPLES)
 class ResolutionCodeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ResolutionCode
         fields = ["id", "name", "is_active"]
 
 
+@extend_schema_serializer(examples=examples.TAG_EXAMPLES)
 class TagSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tag
@@ -71,6 +75,7 @@ class TagSerializer(serializers.ModelSerializer):
         return cleaned[0]
 
 
+@extend_schema_serializer(examples=examples.CUSTOM_FIELD_EXAMPLES)
 class CustomFieldSerializer(serializers.ModelSerializer):
     choices = serializers.ListField(
         child=serializers.CharField(max_length=100), max_length=MAX_CHOICES, required=False,
@@ -131,6 +136,7 @@ class HolidaySerializer(serializers.ModelSerializer):
         return attrs
 
 
+@extend_schema_serializer(examples=examples.BUSINESS_CALENDAR_EXAMPLES)
 class BusinessCalendarSerializer(serializers.ModelSerializer):
     """A calendar with its weekly hours and holidays. Sending `hours` or `holidays` replaces that list."""
 
@@ -182,6 +188,7 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
         return calendar
 
 
+@extend_schema_serializer(examples=examples.SLA_POLICY_EXAMPLES)
 class SlaPolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = SlaPolicy
@@ -205,6 +212,7 @@ class PriorityOrBlankField(serializers.ChoiceField):
     pass
 
 
+@extend_schema_serializer(examples=examples.ROUTING_RULE_EXAMPLES)
 class RoutingRuleSerializer(serializers.ModelSerializer):
     set_priority = PriorityOrBlankField(
         choices=Priority.choices, allow_blank=True, required=False,
@@ -219,12 +227,14 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(examples=examples.TEAM_ROUTING_EXAMPLES)
 class TeamRoutingSerializer(serializers.ModelSerializer):
     class Meta:
         model = TeamRouting
         fields = ["team", "mode"]
 
 
+@extend_schema_serializer(examples=examples.CANNED_RESPONSE_EXAMPLES)
 class CannedResponseSerializer(serializers.ModelSerializer):
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
 
@@ -248,10 +258,12 @@ class CannedRenderQuerySerializer(serializers.Serializer):
         return ticket
 
 
+@extend_schema_serializer(examples=examples.CANNED_RENDER_EXAMPLES)
 class CannedRenderSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The body with the placeholders filled in.")
 
 
+@extend_schema_serializer(examples=examples.AGENT_AVAILABILITY_EXAMPLES)
 class AgentAvailabilitySerializer(serializers.Serializer):
     """An agent and whether routing hands them new tickets (an agent never set is available)."""
 

@@ -6,13 +6,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxhub.api import ApiViewSetMixin, error_responses
 from cxhub.api_schema import SingleObjectSchema
+from tickets.api import examples
 from tickets.reports import (
     COUNTS,
     DEFAULT_GROUPING,
@@ -109,6 +110,7 @@ class ReportWindowSerializer(serializers.Serializer):
     days = serializers.IntegerField(source="length")
 
 
+@extend_schema_serializer(examples=examples.SERVICE_REPORT_EXAMPLES)
 class ServiceReportSerializer(serializers.Serializer):
     window = ReportWindowSerializer()
     by = serializers.CharField(source="grouping.key")

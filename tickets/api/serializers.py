@@ -10,12 +10,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from cxhub.models import Team
 from journeys.choices import Channel
 from journeys.models import Customer, Touchpoint
+from tickets.api import examples
 from tickets.choices import LinkKind, MessageKind, Priority, Status
 from tickets.models import (
     Attachment,
@@ -73,6 +74,7 @@ class NamedSummarySerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
+@extend_schema_serializer(examples=examples.TICKET_EXAMPLES)
 class TicketSerializer(serializers.ModelSerializer):
     customer = CustomerSummarySerializer(read_only=True)
     touchpoint = TouchpointSummarySerializer(read_only=True, allow_null=True)
@@ -119,6 +121,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
                                                      "attachment_id": attachment.pk})
 
 
+@extend_schema_serializer(examples=examples.TICKET_MESSAGE_EXAMPLES)
 class TicketMessageSerializer(serializers.ModelSerializer):
     author = UserSummarySerializer(read_only=True, allow_null=True)
     internal = serializers.SerializerMethodField(help_text="An internal note, never shown to the customer.")
@@ -150,6 +153,7 @@ class LinkedTicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.TICKET_LINK_EXAMPLES)
 class TicketLinkSerializer(serializers.Serializer):
     """A link seen from one of its two tickets: `ticket` is the other one."""
 
@@ -173,6 +177,7 @@ def link_rows(ticket: Ticket) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: row["id"])
 
 
+@extend_schema_serializer(examples=examples.TICKET_DETAIL_EXAMPLES)
 class TicketDetailSerializer(TicketSerializer):
     messages = TicketMessageSerializer(many=True, read_only=True, help_text="Oldest first, newest last.")
     events = TicketEventSerializer(many=True, read_only=True, help_text="The ticket's history, oldest first.")
@@ -202,6 +207,7 @@ def assignable_users() -> QuerySet[AbstractBaseUser]:
     return get_user_model().objects.filter(can_work, is_active=True).distinct()
 
 
+@extend_schema_serializer(examples=examples.TICKET_CREATE_EXAMPLES)
 class TicketCreateSerializer(serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     subject = serializers.CharField(max_length=200)
@@ -230,6 +236,7 @@ class TicketCreateSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=examples.TICKET_UPSERT_EXAMPLES)
 class TicketUpsertSerializer(serializers.Serializer):
     """A ticket as a CRM sends it to `by-external-id/` (see tickets.services.upsert for what an update
     may change). The external id in the address wins over one in the body."""
@@ -278,6 +285,7 @@ class TicketUpsertItemSerializer(TicketUpsertSerializer):
     external_id = serializers.CharField(max_length=100, help_text="The ticket's id in the CRM.")
 
 
+@extend_schema_serializer(examples=examples.TICKET_REPLY_EXAMPLES)
 class TicketReplySerializer(serializers.Serializer):
     body = serializers.CharField()
     internal = serializers.BooleanField(default=False, help_text="An internal note instead of a public reply.")
@@ -288,10 +296,12 @@ class TicketReplySerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=examples.TICKET_STATUS_EXAMPLES)
 class TicketStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
 
 
+@extend_schema_serializer(examples=examples.TICKET_ASSIGN_EXAMPLES)
 class TicketAssignSerializer(serializers.Serializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=assignable_users(), allow_null=True,
@@ -300,6 +310,7 @@ class TicketAssignSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=examples.TICKET_PRIORITY_EXAMPLES)
 class TicketPrioritySerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
 
@@ -319,6 +330,7 @@ class ScalarField(serializers.Field):
         return value
 
 
+@extend_schema_serializer(examples=examples.TICKET_CLASSIFY_EXAMPLES)
 class TicketClassifySerializer(serializers.Serializer):
     """Everything left out keeps its current value; null clears a category or a resolution code."""
 
@@ -346,17 +358,20 @@ class TicketClassifySerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(examples=examples.TICKET_MERGE_EXAMPLES)
 class TicketMergeSerializer(serializers.Serializer):
     into = serializers.PrimaryKeyRelatedField(
         queryset=Ticket.objects.all(), help_text="The ticket that is kept; this one is closed as its duplicate.",
     )
 
 
+@extend_schema_serializer(examples=examples.TICKET_LINK_INPUT_EXAMPLES)
 class TicketLinkInputSerializer(serializers.Serializer):
     other = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.all(),
                                                help_text="The related ticket's id.")
 
 
+@extend_schema_serializer(examples=examples.TICKET_BULK_EXAMPLES)
 class TicketBulkSerializer(serializers.Serializer):
     tickets = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=BULK_LIMIT,
@@ -381,6 +396,7 @@ class BulkFailureSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+@extend_schema_serializer(examples=examples.BULK_RESULT_EXAMPLES)
 class BulkResultSerializer(serializers.Serializer):
     changed = serializers.ListField(child=serializers.IntegerField(), help_text="Changed ticket ids, in request order.")
     failed = BulkFailureSerializer(many=True, help_text="Tickets left as they were and why, in request order.")

@@ -33,6 +33,7 @@ from cxhub.api import (
 )
 from cxhub.exceptions import DomainError
 from journeys.services import UpsertOutcome
+from tickets.api import examples
 from tickets.api.serializers import (
     BulkResultSerializer,
     TicketAssignSerializer,
@@ -196,6 +197,7 @@ class TicketViewSet(
     @extend_schema(
         request=bulk_upsert_request("TicketBulkUpsertRequest", TicketUpsertItemSerializer),
         responses={200: BulkUpsertResultSerializer, 400: BulkUpsertRefusedSerializer},
+        examples=examples.TICKET_BULK_UPSERT_EXAMPLES,
     )
     @action(detail=False, methods=["post"], url_path="bulk-upsert", filterset_class=None)
     def bulk_upsert(self, request: Request) -> Response:
