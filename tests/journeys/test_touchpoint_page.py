@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from feedback.choices import SurveyKind
 from feedback.services import response_submit
@@ -157,7 +158,9 @@ def test_initiatives_are_listed_with_owner_status_and_start(manager_client, mana
 
     html = manager_client.get(reverse("journeys:touchpoint", args=[touchpoint.pk])).content.decode()
 
-    assert "Shorter waits" in html and "In progress" in html and "1 Sep 2026" in html and "Alice" in html
+    # the start date in the language's date format
+    assert "Shorter waits" in html and "In progress" in html and "Alice" in html
+    assert date_format(dt.date(2026, 9, 1)) in html
     assert f'href="{reverse("journeys:initiative_detail", args=[initiative.pk])}"' in html
 
 
