@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cxhub.exceptions import ConflictError, DomainError
 from cxhub.models import Team
@@ -38,12 +39,13 @@ from journeys.services import touchpoint_set_target
 MAX_MIN_SAMPLE = 10_000
 
 
-def _text(value: str, *, field: str, label: str, max_length: int) -> str:
+def _text(value: str, *, field: str, max_length: int, required: str, too_long: str) -> str:
+    """The stripped text; `too_long` is a message with %(max)s for the limit."""
     value = (value or "").strip()
     if not value:
-        raise DomainError(f"{label} is required.", field=field)
+        raise DomainError(required, field=field)
     if len(value) > max_length:
-        raise DomainError(f"{label} can have at most {max_length} characters.", field=field)
+        raise DomainError(too_long % {"max": max_length}, field=field)
     return value
 
 
@@ -77,13 +79,14 @@ def _renumber(rows: Sequence[Any]) -> None:
 def _unique_name(name: str, *, siblings: QuerySet, current: Model | None, clash_message: str,
                  max_length: int = 150) -> str:
     """A cleaned name that no other row among `siblings` has, ignoring case; `clash_message` says
-    what exists already (with `{name}` in it)."""
-    name = _text(name, field="name", label="The name", max_length=max_length)
+    what exists already (with `%(name)s` in it)."""
+    name = _text(name, field="name", max_length=max_length, required=_("The name is required."),
+                 too_long=_("The name can have at most %(max)s characters."))
     clash = siblings.filter(name__iexact=name)
     if current is not None:
         clash = clash.exclude(pk=current.pk)
     if clash.exists():
-        raise DomainError(clash_message.format(name=name), field="name")
+        raise DomainError(clash_message % {"name": name}, field="name")
     return name
 
 
@@ -93,8 +96,9 @@ def _unique_name(name: str, *, siblings: QuerySet, current: Model | None, clash_
 def _program_fields(*, name: str, purpose: str, score_weights: object, min_sample_size: int,
                     program: Program | None) -> dict[str, Any]:
     name = _unique_name(name, siblings=Program.objects.all(), current=program,
-                        clash_message="A program called “{name}” exists already.")
-    purpose = _text(purpose, field="purpose", label="The purpose", max_length=5000)
+                        clash_message=_("A program called “%(name)s” exists already."))
+    purpose = _text(purpose, field="purpose", max_length=5000, required=_("The purpose is required."),
+                    too_long=_("The purpose can have at most %(max)s characters."))
     try:
         weights = validate_weights(score_weights)
     except ValueError as exc:
@@ -102,8 +106,8 @@ def _program_fields(*, name: str, purpose: str, score_weights: object, min_sampl
     weights = {key: weights.get(key, 0.0) for key in BLEND_KEYS}
     if isinstance(min_sample_size, bool) or not isinstance(min_sample_size, int) \
             or not 1 <= min_sample_size <= MAX_MIN_SAMPLE:
-        raise DomainError(f"The minimum sample must be a whole number from 1 to {MAX_MIN_SAMPLE}.",
-                          field="min_sample_size")
+        raise DomainError(_("The minimum sample must be a whole number from 1 to %(max)s.")
+                          % {"max": MAX_MIN_SAMPLE}, field="min_sample_size")
     return {"name": name, "purpose": purpose, "score_weights": weights,
             "min_sample_size": min_sample_size}
 
@@ -114,7 +118,7 @@ def program_create(*, name: str, purpose: str, score_weights: object, min_sample
     fields = _program_fields(name=name, purpose=purpose, score_weights=score_weights,
                              min_sample_size=min_sample_size, program=None)
     return _save_unique(lambda: Program.objects.create(**fields), field="name",
-                        message=f"A program called “{fields['name']}” exists already.")
+                        message=_("A program called “%(name)s” exists already.") % {"name": fields["name"]})
 
 
 @transaction.atomic
@@ -127,7 +131,7 @@ def program_update(*, program: Program, name: str, purpose: str, score_weights: 
     for key, value in fields.items():
         setattr(program, key, value)
     _save_unique(lambda: program.save(update_fields=[*fields, "updated_at"]), field="name",
-                 message=f"A program called “{fields['name']}” exists already.")
+                 message=_("A program called “%(name)s” exists already.") % {"name": fields["name"]})
     return program
 
 
@@ -136,7 +140,7 @@ def program_update(*, program: Program, name: str, purpose: str, score_weights: 
 
 def _journey_name(name: str, *, program: Program, journey: Journey | None) -> str:
     return _unique_name(name, siblings=Journey.objects.filter(program=program), current=journey,
-                        clash_message="The program has a journey called “{name}” already.")
+                        clash_message=_("The program has a journey called “%(name)s” already."))
 
 
 @transaction.atomic
@@ -155,7 +159,7 @@ def journey_update(*, journey: Journey, name: str, description: str = "") -> Jou
     journey.name = _journey_name(name, program=journey.program, journey=journey)
     journey.description = (description or "").strip()
     _save_unique(lambda: journey.save(update_fields=["name", "description", "updated_at"]), field="name",
-                 message=f"The program has a journey called “{journey.name}” already.")
+                 message=_("The program has a journey called “%(name)s” already.") % {"name": journey.name})
     return journey
 
 
@@ -164,7 +168,7 @@ def journey_update(*, journey: Journey, name: str, description: str = "") -> Jou
 
 def _stage_name(name: str, *, journey: Journey, stage: Stage | None) -> str:
     return _unique_name(name, siblings=Stage.objects.filter(journey=journey), current=stage,
-                        clash_message="The journey has a stage called “{name}” already.")
+                        clash_message=_("The journey has a stage called “%(name)s” already."))
 
 
 @transaction.atomic
@@ -201,10 +205,10 @@ def stage_reorder(*, journey: Journey, stage_ids: Sequence[int]) -> list[Stage]:
     try:
         wanted = [int(pk) for pk in stage_ids]
     except (TypeError, ValueError):
-        raise DomainError("The new order must list stage ids.", field="order") from None
+        raise DomainError(_("The new order must list stage ids."), field="order") from None
     if len(wanted) != len(set(wanted)) or set(wanted) != set(stages):
-        raise DomainError("The new order must list every stage of the journey exactly once; "
-                          "reload the page and try again.", field="order", code="stale")
+        raise DomainError(_("The new order must list every stage of the journey exactly once; "
+                            "reload the page and try again."), field="order", code="stale")
     ordered = [stages[pk] for pk in wanted]
     _renumber(ordered)
     return ordered
@@ -214,16 +218,17 @@ def stage_reorder(*, journey: Journey, stage_ids: Sequence[int]) -> list[Stage]:
 def stage_move(*, stage: Stage, direction: str) -> Stage:
     """Move a stage one place up (earlier) or down (later) in its journey."""
     if direction not in ("up", "down"):
-        raise DomainError("Move a stage up or down.", field="direction")
+        raise DomainError(_("Move a stage up or down."), field="direction")
     journey = _lock_journey(stage.journey_id)
     stages = list(Stage.objects.filter(journey=journey).order_by("position", "id"))
     index = next((i for i, s in enumerate(stages) if s.pk == stage.pk), None)
     if index is None:
-        raise DomainError("This stage is no longer in the journey.", field="direction")
+        raise DomainError(_("This stage is no longer in the journey."), field="direction")
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(stages):
-        where = "first" if direction == "up" else "last"
-        raise DomainError(f"“{stage.name}” is the {where} stage already.", field="direction")
+        message = (_("“%(name)s” is the first stage already.") if direction == "up"
+                   else _("“%(name)s” is the last stage already."))
+        raise DomainError(message % {"name": stage.name}, field="direction")
     stages[index], stages[other] = stages[other], stages[index]
     _renumber(stages)
     return stages[other]
@@ -234,13 +239,13 @@ def _has_history(touchpoints: Any) -> bool:
             or ScoreComponentDaily.objects.filter(touchpoint__in=touchpoints).exists())
 
 
-def _delete(obj: Any, what: str) -> None:
+def _delete(obj: Any, message: str) -> None:
+    """Delete `obj`; `message` (with %(names)s for what still refers to it) says why it cannot be."""
     try:
         obj.delete()
     except ProtectedError as exc:
-        names = sorted({o._meta.verbose_name_plural for o in exc.protected_objects})
-        raise DomainError(f"The {what} is still referenced by {', '.join(names)}; "
-                          "remove those first or archive instead.", code="protected") from None
+        names = sorted({str(o._meta.verbose_name_plural) for o in exc.protected_objects})
+        raise DomainError(message % {"names": ", ".join(names)}, code="protected") from None
 
 
 @transaction.atomic
@@ -250,10 +255,10 @@ def stage_delete(*, stage: Stage) -> None:
     touchpoints = Touchpoint.objects.filter(stage=stage)
     if _has_history(touchpoints):
         raise DomainError(
-            f"“{stage.name}” has touchpoints with recorded signals, so it cannot be deleted: their "
-            "history is part of past scores. Archive those touchpoints instead.", field="stage",
-            code="has_history")
-    _delete(stage, "stage")
+            _("“%(name)s” has touchpoints with recorded signals, so it cannot be deleted: their "
+              "history is part of past scores. Archive those touchpoints instead.") % {"name": stage.name},
+            field="stage", code="has_history")
+    _delete(stage, _("The stage is still referenced by %(names)s; remove those first or archive instead."))
     _renumber(list(Stage.objects.filter(journey=journey).order_by("position", "id")))
 
 
@@ -266,12 +271,12 @@ def _active_in(stage_id: int) -> list[Touchpoint]:
 
 def _touchpoint_name(name: str, *, stage: Stage, touchpoint: Touchpoint | None) -> str:
     return _unique_name(name, siblings=Touchpoint.objects.filter(stage=stage), current=touchpoint,
-                        clash_message="The stage has a touchpoint called “{name}” already (maybe archived).")
+                        clash_message=_("The stage has a touchpoint called “%(name)s” already (maybe archived)."))
 
 
 def _check_channel(channel: str) -> str:
     if channel not in Channel.values:
-        raise DomainError("Choose a channel from the list.", field="channel")
+        raise DomainError(_("Choose a channel from the list."), field="channel")
     return channel
 
 
@@ -281,7 +286,7 @@ def _place(touchpoint: Touchpoint, stage_id: int, position: int | None) -> None:
     if position is None or position > len(others):
         position = len(others)
     if position < 0:
-        raise DomainError("The position cannot be negative.", field="position")
+        raise DomainError(_("The position cannot be negative."), field="position")
     others.insert(position, touchpoint)
     _renumber(others)
 
@@ -327,10 +332,10 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage, position: int | Non
     `position` among the active ones (the end by default). History moves with it: signals belong to
     the touchpoint, not the stage."""
     if stage.journey_id != touchpoint.stage.journey_id:
-        raise DomainError("A touchpoint can move only between stages of its own journey.", field="stage")
+        raise DomainError(_("A touchpoint can move only between stages of its own journey."), field="stage")
     _lock_journey(stage.journey_id)
     if not touchpoint.is_active:
-        raise ConflictError("Restore the touchpoint before moving it.", field="stage")
+        raise ConflictError(_("Restore the touchpoint before moving it."), field="stage")
     if stage.pk != touchpoint.stage_id:
         _touchpoint_name(touchpoint.name, stage=stage, touchpoint=touchpoint)
     source = touchpoint.stage_id
@@ -346,16 +351,17 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage, position: int | Non
 def touchpoint_move_step(*, touchpoint: Touchpoint, direction: str) -> Touchpoint:
     """Move an active touchpoint one place up or down within its stage."""
     if direction not in ("up", "down"):
-        raise DomainError("Move a touchpoint up or down.", field="direction")
+        raise DomainError(_("Move a touchpoint up or down."), field="direction")
     _lock_journey(touchpoint.stage.journey_id)
     rows = _active_in(touchpoint.stage_id)
     index = next((i for i, tp in enumerate(rows) if tp.pk == touchpoint.pk), None)
     if index is None:
-        raise ConflictError("Restore the touchpoint before moving it.", field="direction")
+        raise ConflictError(_("Restore the touchpoint before moving it."), field="direction")
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(rows):
-        where = "first" if direction == "up" else "last"
-        raise DomainError(f"“{touchpoint.name}” is the {where} in its stage already.", field="direction")
+        message = (_("“%(name)s” is the first in its stage already.") if direction == "up"
+                   else _("“%(name)s” is the last in its stage already."))
+        raise DomainError(message % {"name": touchpoint.name}, field="direction")
     rows[index], rows[other] = rows[other], rows[index]
     _renumber(rows)
     return rows[other]
@@ -368,7 +374,7 @@ def touchpoint_archive(*, touchpoint: Touchpoint, at: datetime | None = None) ->
     _lock_journey(touchpoint.stage.journey_id)
     touchpoint.refresh_from_db(fields=["is_active", "archived_at", "position"])
     if not touchpoint.is_active:
-        raise ConflictError(f"“{touchpoint.name}” is archived already.", field="touchpoint")
+        raise ConflictError(_("“%(name)s” is archived already.") % {"name": touchpoint.name}, field="touchpoint")
     touchpoint.is_active = False
     touchpoint.archived_at = at or timezone.now()
     touchpoint.save(update_fields=["is_active", "archived_at", "updated_at"])
@@ -382,7 +388,7 @@ def touchpoint_restore(*, touchpoint: Touchpoint) -> Touchpoint:
     _lock_journey(touchpoint.stage.journey_id)
     touchpoint.refresh_from_db(fields=["is_active", "archived_at", "position"])
     if touchpoint.is_active:
-        raise ConflictError(f"“{touchpoint.name}” is not archived.", field="touchpoint")
+        raise ConflictError(_("“%(name)s” is not archived.") % {"name": touchpoint.name}, field="touchpoint")
     touchpoint.is_active = True
     touchpoint.archived_at = None
     touchpoint.position = len(_active_in(touchpoint.stage_id))
@@ -395,10 +401,11 @@ def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
     """Delete a touchpoint that has no history; one with signals can only be archived."""
     _lock_journey(touchpoint.stage.journey_id)
     if _has_history([touchpoint.pk]):
-        raise DomainError(f"“{touchpoint.name}” has recorded signals, so it cannot be deleted; "
-                          "archive it instead.", field="touchpoint", code="has_history")
+        raise DomainError(_("“%(name)s” has recorded signals, so it cannot be deleted; archive it instead.")
+                          % {"name": touchpoint.name}, field="touchpoint", code="has_history")
     stage_id = touchpoint.stage_id
-    _delete(touchpoint, "touchpoint")
+    _delete(touchpoint,
+            _("The touchpoint is still referenced by %(names)s; remove those first or archive instead."))
     _renumber(_active_in(stage_id))
 
 
@@ -408,10 +415,11 @@ def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
 def _persona_fields(*, program: Program, name: str, description: str, needs: str, segment: str,
                     persona: Persona | None) -> dict[str, Any]:
     name = _unique_name(name, siblings=Persona.objects.filter(program=program), current=persona,
-                        clash_message="The program has a persona called “{name}” already.", max_length=120)
+                        clash_message=_("The program has a persona called “%(name)s” already."),
+                        max_length=120)
     segment = (segment or "").strip()
     if len(segment) > 60:
-        raise DomainError("The segment can have at most 60 characters.", field="segment")
+        raise DomainError(_("The segment can have at most 60 characters."), field="segment")
     return {"program": program, "name": name, "description": (description or "").strip(),
             "needs": (needs or "").strip(), "segment": segment}
 
@@ -423,7 +431,7 @@ def persona_create(*, program: Program, name: str, description: str = "", needs:
     fields = _persona_fields(program=program, name=name, description=description, needs=needs,
                              segment=segment, persona=None)
     return _save_unique(lambda: Persona.objects.create(**fields), field="name",
-                        message=f"The program has a persona called “{fields['name']}” already.")
+                        message=_("The program has a persona called “%(name)s” already.") % {"name": fields["name"]})
 
 
 @transaction.atomic
@@ -434,7 +442,7 @@ def persona_update(*, persona: Persona, program: Program | None = None, name: st
     for key, value in fields.items():
         setattr(persona, key, value)
     _save_unique(lambda: persona.save(update_fields=[*fields, "updated_at"]), field="name",
-                 message=f"The program has a persona called “{fields['name']}” already.")
+                 message=_("The program has a persona called “%(name)s” already.") % {"name": fields["name"]})
     return persona
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Case, CharField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cxhub.exceptions import ConflictError, DomainError
 from journeys import scoring
@@ -40,29 +41,29 @@ def _fields(*, program: Program, name: str, description: str, touchpoints: Itera
             owner: Any, status: str, start_date: Any, end_date: Any) -> dict[str, Any]:
     name = (name or "").strip()
     if not name:
-        raise DomainError("The name is required.", field="name")
+        raise DomainError(_("The name is required."), field="name")
     if len(name) > 150:
-        raise DomainError("The name can have at most 150 characters.", field="name")
+        raise DomainError(_("The name can have at most %(max)s characters.") % {"max": 150}, field="name")
     if status not in InitiativeStatus.values:
-        raise DomainError("Choose a status from the list.", field="status")
+        raise DomainError(_("Choose a status from the list."), field="status")
     if not isinstance(start_date, dt.date):
-        raise DomainError("The start date must be a date.", field="start_date")
+        raise DomainError(_("The start date must be a date."), field="start_date")
     if end_date is not None and not isinstance(end_date, dt.date):
-        raise DomainError("The end date must be a date.", field="end_date")
+        raise DomainError(_("The end date must be a date."), field="end_date")
     if end_date is not None and end_date < start_date:
-        raise DomainError("The end date cannot be before the start date.", field="end_date")
+        raise DomainError(_("The end date cannot be before the start date."), field="end_date")
     if owner is not None:
         user_model = get_user_model()
         if not user_model.objects.filter(pk=owner.pk, is_active=True).exists():
-            raise DomainError("The owner must be an active user.", field="owner")
+            raise DomainError(_("The owner must be an active user."), field="owner")
     touchpoints = list(touchpoints)
     ids = [tp.pk for tp in touchpoints]
     in_program = set(Touchpoint.objects.filter(pk__in=ids, stage__journey__program=program)
                      .values_list("pk", flat=True))
     foreign = [tp.name for tp in touchpoints if tp.pk not in in_program]
     if foreign:
-        raise DomainError(f"Touchpoints must belong to the program “{program.name}”: "
-                          f"{', '.join(foreign)} do not.", field="touchpoints")
+        raise DomainError(_("Touchpoints must belong to the program “%(program)s”: %(names)s do not.")
+                          % {"program": program.name, "names": ", ".join(foreign)}, field="touchpoints")
     return {"name": name, "description": (description or "").strip(), "owner": owner,
             "status": status, "start_date": start_date, "end_date": end_date,
             "touchpoints": touchpoints}
@@ -91,8 +92,10 @@ def initiative_update(*, initiative: Initiative, name: str, start_date: dt.date,
     status = status or initiative.status
     if status != initiative.status and status not in TRANSITIONS.get(initiative.status, set()):
         raise ConflictError(
-            f"An initiative that is {InitiativeStatus(initiative.status).label.lower()} cannot become "
-            f"{InitiativeStatus(status).label.lower() if status in InitiativeStatus.values else status}.",
+            _("An initiative that is %(status)s cannot become %(new_status)s.") % {
+                "status": InitiativeStatus(initiative.status).label.lower(),
+                "new_status": (InitiativeStatus(status).label.lower() if status in InitiativeStatus.values
+                               else status)},
             field="status")
     fields = _fields(program=initiative.program, name=name, description=description,
                      touchpoints=touchpoints, owner=owner, status=status, start_date=start_date,
@@ -185,7 +188,7 @@ class TouchpointChange:
 
     @property
     def name(self) -> str:
-        return self.touchpoint.name if self.touchpoint else "All linked touchpoints"
+        return self.touchpoint.name if self.touchpoint else _("All linked touchpoints")
 
     @property
     def score_delta(self) -> float | None:
@@ -243,7 +246,7 @@ def initiative_before_after(initiative: Initiative, *, days: int = 30,
     linked touchpoints together sums their components (when more than one is linked).
     """
     if not 1 <= days <= MAX_DAYS:
-        raise DomainError(f"Compare from 1 to {MAX_DAYS} days.", field="days")
+        raise DomainError(_("Compare from 1 to %(max)s days.") % {"max": MAX_DAYS}, field="days")
     today = today or timezone.localdate()
     start = initiative.start_date
     before_start, before_end = start - dt.timedelta(days=days), start - dt.timedelta(days=1)

@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cxhub.exceptions import DomainError
@@ -101,7 +102,8 @@ def program_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         program = run_service(form, lambda: builder.program_create(**form.service_kwargs()))
         if program is not None:
-            messages.success(request, f"Created the program “{program.name}”. Add its first journey.")
+            messages.success(request, _("Created the program “%(name)s”. Add its first journey.")
+                             % {"name": program.name})
             return redirect("journeys:journey_create", pk=program.pk)
     return render(request, "journeys/builder/program_form.html", {"form": form, "program": None},
                   status=_status(form))
@@ -115,7 +117,7 @@ def program_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProgramForm(request.POST or None, initial=ProgramForm.initial_for(program))
     if request.method == "POST" and form.is_valid() and run_service(
             form, lambda: builder.program_update(program=program, **form.service_kwargs())):
-        messages.success(request, f"Saved the program “{program.name}”.")
+        messages.success(request, _("Saved the program “%(name)s”.") % {"name": program.name})
         return redirect("journeys:builder")
     return render(request, "journeys/builder/program_form.html", {"form": form, "program": program},
                   status=_status(form))
@@ -145,9 +147,12 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
         goal = run_service(form, lambda: goals.goal_create(program=program, actor=request.user,
                                                            **form.cleaned_data))
         if goal is not None:
-            baseline = "no baseline yet (not enough data)" if goal.baseline is None else \
-                f"baseline {goal.baseline:.1f}"
-            messages.success(request, f"Set the goal: {goal} ({baseline}).")
+            if goal.baseline is None:
+                text = _("Set the goal: %(goal)s (no baseline yet (not enough data)).") % {"goal": goal}
+            else:
+                text = _("Set the goal: %(goal)s (baseline %(baseline)s).") % {
+                    "goal": goal, "baseline": f"{goal.baseline:.1f}"}
+            messages.success(request, text)
             return redirect("journeys:goals", pk=program.pk)
     return render(request, "journeys/builder/goal_form.html", {"form": form, "program": program,
                                                                "goal": None}, status=_status(form))
@@ -163,7 +168,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "description": goal.description})
     if request.method == "POST" and form.is_valid() and run_service(
             form, lambda: goals.goal_update(goal=goal, **form.cleaned_data)):
-        messages.success(request, f"Saved the goal: {goal}.")
+        messages.success(request, _("Saved the goal: %(goal)s.") % {"goal": goal})
         return redirect("journeys:goals", pk=goal.program_id)
     return render(request, "journeys/builder/goal_form.html", {"form": form, "program": goal.program,
                                                                "goal": goal}, status=_status(form))
@@ -176,11 +181,12 @@ def goal_delete(request: HttpRequest, pk: int) -> HttpResponse:
     goal = get_object_or_404(Goal.objects.select_related("program"), pk=pk)
     if request.method == "POST":
         goals.goal_delete(goal=goal)
-        messages.success(request, f"Deleted the goal: {goal}.")
+        messages.success(request, _("Deleted the goal: %(goal)s.") % {"goal": goal})
         return redirect("journeys:goals", pk=goal.program_id)
     return render(request, "journeys/builder/confirm_delete.html", {
-        "what": f"the goal “{goal}”", "back": ("journeys:goals", goal.program_id),
-        "note": "Its progress is computed from the scores, so nothing else is lost."})
+        "question": _("Delete the goal “%(goal)s”?") % {"goal": goal},
+        "back": ("journeys:goals", goal.program_id),
+        "note": _("Its progress is computed from the scores, so nothing else is lost.")})
 
 
 # --- Personas ----------------------------------------------------------------------------------------
@@ -207,7 +213,7 @@ def persona_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         persona = run_service(form, lambda: builder.persona_create(**form.cleaned_data))
         if persona is not None:
-            messages.success(request, f"Added the persona “{persona.name}”.")
+            messages.success(request, _("Added the persona “%(name)s”.") % {"name": persona.name})
             return redirect(f"{_url('journeys:personas')}?program={persona.program_id}")
     return render(request, "journeys/builder/persona_form.html", {"form": form, "persona": None},
                   status=_status(form))
@@ -223,7 +229,7 @@ def persona_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "needs": persona.needs, "segment": persona.segment})
     if request.method == "POST" and form.is_valid() and run_service(
             form, lambda: builder.persona_update(persona=persona, **form.cleaned_data)):
-        messages.success(request, f"Saved the persona “{persona.name}”.")
+        messages.success(request, _("Saved the persona “%(name)s”.") % {"name": persona.name})
         return redirect(f"{_url('journeys:personas')}?program={persona.program_id}")
     return render(request, "journeys/builder/persona_form.html", {"form": form, "persona": persona},
                   status=_status(form))
@@ -236,11 +242,12 @@ def persona_delete(request: HttpRequest, pk: int) -> HttpResponse:
     persona = get_object_or_404(Persona, pk=pk)
     if request.method == "POST":
         builder.persona_delete(persona=persona)
-        messages.success(request, f"Deleted the persona “{persona.name}”.")
+        messages.success(request, _("Deleted the persona “%(name)s”.") % {"name": persona.name})
         return redirect("journeys:personas")
     return render(request, "journeys/builder/confirm_delete.html", {
-        "what": f"the persona “{persona.name}”", "back": ("journeys:personas", None),
-        "note": "Personas carry no history; only this description is removed."})
+        "question": _("Delete the persona “%(name)s”?") % {"name": persona.name},
+        "back": ("journeys:personas", None),
+        "note": _("Personas carry no history; only this description is removed.")})
 
 
 def _url(name: str, *args: Any) -> str:
@@ -259,7 +266,8 @@ def journey_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         journey = run_service(form, lambda: builder.journey_create(program=program, **form.cleaned_data))
         if journey is not None:
-            messages.success(request, f"Created the journey “{journey.name}”. Add its stages.")
+            messages.success(request, _("Created the journey “%(name)s”. Add its stages.")
+                             % {"name": journey.name})
             return redirect("journeys:journey_edit", pk=journey.pk)
     return render(request, "journeys/builder/journey_form.html", {"form": form, "program": program},
                   status=_status(form))
@@ -294,7 +302,7 @@ def journey_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = JourneyForm(request.POST)
         if form.is_valid() and run_service(form, lambda: builder.journey_update(journey=journey,
                                                                                 **form.cleaned_data)):
-            messages.success(request, f"Saved the journey “{journey.name}”.")
+            messages.success(request, _("Saved the journey “%(name)s”.") % {"name": journey.name})
             return redirect("journeys:journey_edit", pk=journey.pk)
         journey.refresh_from_db(fields=["name", "description"])
         return _journey_page(request, journey, form=form)
@@ -310,7 +318,7 @@ def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         stage = run_service(form, lambda: builder.stage_add(journey=journey, **form.cleaned_data))
         if stage is not None:
-            messages.success(request, f"Added the stage “{stage.name}”.")
+            messages.success(request, _("Added the stage “%(name)s”.") % {"name": stage.name})
             return redirect(f"{_url('journeys:journey_edit', journey.pk)}#stage-{stage.pk}")
     return _journey_page(request, journey, stage_form=form)
 
@@ -323,7 +331,7 @@ def stage_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = StageForm(request.POST or None, initial={"name": stage.name, "description": stage.description})
     if request.method == "POST" and form.is_valid() and run_service(
             form, lambda: builder.stage_rename(stage=stage, **form.cleaned_data)):
-        messages.success(request, f"Saved the stage “{stage.name}”.")
+        messages.success(request, _("Saved the stage “%(name)s”.") % {"name": stage.name})
         return redirect(f"{_url('journeys:journey_edit', stage.journey_id)}#stage-{stage.pk}")
     return render(request, "journeys/builder/stage_form.html", {"form": form, "stage": stage},
                   status=_status(form))
@@ -338,8 +346,14 @@ def stage_move(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         flash_form_errors(request, form)
     elif _attempt(request, lambda: builder.stage_move(stage=stage, direction=form.cleaned_data["direction"])):
-        messages.success(request, f"Moved “{stage.name}” {form.cleaned_data['direction']}.")
+        messages.success(request, _moved(stage.name, form.cleaned_data["direction"]))
     return redirect(f"{_url('journeys:journey_edit', stage.journey_id)}#stage-{stage.pk}")
+
+
+def _moved(name: str, direction: str) -> str:
+    if direction == "up":
+        return _("Moved “%(name)s” up.") % {"name": name}
+    return _("Moved “%(name)s” down.") % {"name": name}
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -366,11 +380,11 @@ def stage_reorder(request: HttpRequest, pk: int) -> HttpResponse:
         if error:
             return JsonResponse({"ok": False, "error": error}, status=400)
         return JsonResponse({"ok": True, "order": [s.pk for s in ordered],
-                             "message": "Saved the new order of the stages."})
+                             "message": _("Saved the new order of the stages.")})
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "Saved the new order of the stages.")
+        messages.success(request, _("Saved the new order of the stages."))
     return redirect("journeys:journey_edit", pk=journey.pk)
 
 
@@ -381,7 +395,7 @@ def stage_delete(request: HttpRequest, pk: int) -> HttpResponse:
     stage = get_object_or_404(Stage, pk=pk)
     journey_id, name = stage.journey_id, stage.name
     if _attempt(request, lambda: builder.stage_delete(stage=stage) or True):
-        messages.success(request, f"Deleted the stage “{name}”.")
+        messages.success(request, _("Deleted the stage “%(name)s”.") % {"name": name})
     return redirect("journeys:journey_edit", pk=journey_id)
 
 
@@ -396,7 +410,8 @@ def touchpoint_create(request: HttpRequest, pk: int) -> HttpResponse:
         touchpoint = run_service(form, lambda: builder.touchpoint_create(
             stage=data["stage"], position=data["position"], **form.details()))
         if touchpoint is not None:
-            messages.success(request, f"Added the touchpoint “{touchpoint.name}” to {touchpoint.stage.name}.")
+            messages.success(request, _("Added the touchpoint “%(name)s” to %(stage)s.") % {
+                "name": touchpoint.name, "stage": touchpoint.stage.name})
             return redirect(f"{_url('journeys:journey_edit', stage.journey_id)}#stage-{touchpoint.stage_id}")
     return render(request, "journeys/builder/touchpoint_form.html", {
         "form": form, "stage": stage, "journey": stage.journey, "touchpoint": None},
@@ -425,7 +440,7 @@ def touchpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "weight": touchpoint.weight, "stage": touchpoint.stage_id, "position": touchpoint.position})
     if request.method == "POST" and form.is_valid() and run_service(
             form, lambda: _touchpoint_edit(touchpoint, form.cleaned_data, form.details())):
-        messages.success(request, f"Saved the touchpoint “{touchpoint.name}”.")
+        messages.success(request, _("Saved the touchpoint “%(name)s”.") % {"name": touchpoint.name})
         return redirect(f"{_url('journeys:journey_edit', journey.pk)}#stage-{touchpoint.stage_id}")
     if form.errors:
         touchpoint.refresh_from_db()  # a refused edit may have set fields on the instance
@@ -444,7 +459,7 @@ def touchpoint_move(request: HttpRequest, pk: int) -> HttpResponse:
         flash_form_errors(request, form)
     elif _attempt(request, lambda: builder.touchpoint_move_step(
             touchpoint=touchpoint, direction=form.cleaned_data["direction"])):
-        messages.success(request, f"Moved “{touchpoint.name}” {form.cleaned_data['direction']}.")
+        messages.success(request, _moved(touchpoint.name, form.cleaned_data["direction"]))
     return redirect(f"{_url('journeys:journey_edit', touchpoint.stage.journey_id)}#stage-{touchpoint.stage_id}")
 
 
@@ -454,8 +469,8 @@ def touchpoint_move(request: HttpRequest, pk: int) -> HttpResponse:
 def touchpoint_archive(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = get_object_or_404(Touchpoint.objects.select_related("stage"), pk=pk)
     if _attempt(request, lambda: builder.touchpoint_archive(touchpoint=touchpoint)):
-        messages.success(request, f"Archived “{touchpoint.name}”. Its history stays in past scores; "
-                                  "restore it from the archived list.")
+        messages.success(request, _("Archived “%(name)s”. Its history stays in past scores; restore it "
+                                    "from the archived list.") % {"name": touchpoint.name})
     return redirect(f"{_url('journeys:journey_edit', touchpoint.stage.journey_id)}#archived")
 
 
@@ -465,7 +480,8 @@ def touchpoint_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def touchpoint_restore(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = get_object_or_404(Touchpoint.objects.select_related("stage"), pk=pk)
     if _attempt(request, lambda: builder.touchpoint_restore(touchpoint=touchpoint)):
-        messages.success(request, f"Restored “{touchpoint.name}” to the end of {touchpoint.stage.name}.")
+        messages.success(request, _("Restored “%(name)s” to the end of %(stage)s.") % {
+            "name": touchpoint.name, "stage": touchpoint.stage.name})
     return redirect(f"{_url('journeys:journey_edit', touchpoint.stage.journey_id)}#stage-{touchpoint.stage_id}")
 
 
@@ -476,7 +492,7 @@ def touchpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = get_object_or_404(Touchpoint.objects.select_related("stage"), pk=pk)
     journey_id, name = touchpoint.stage.journey_id, touchpoint.name
     if _attempt(request, lambda: builder.touchpoint_delete(touchpoint=touchpoint) or True):
-        messages.success(request, f"Deleted the touchpoint “{name}”.")
+        messages.success(request, _("Deleted the touchpoint “%(name)s”.") % {"name": name})
     return redirect("journeys:journey_edit", pk=journey_id)
 
 
@@ -513,7 +529,7 @@ def initiative_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         initiative = run_service(form, lambda: initiatives.initiative_create(**_initiative_kwargs(form)))
         if initiative is not None:
-            messages.success(request, f"Created the initiative “{initiative.name}”.")
+            messages.success(request, _("Created the initiative “%(name)s”.") % {"name": initiative.name})
             return redirect("journeys:initiative_detail", pk=initiative.pk)
     return render(request, "journeys/builder/initiative_form.html", {"form": form, "initiative": None},
                   status=_status(form))
@@ -536,7 +552,7 @@ def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
         kwargs.pop("program")
         saved = run_service(form, lambda: initiatives.initiative_update(initiative=initiative, **kwargs))
         if saved is not None:
-            messages.success(request, f"Saved the initiative “{saved.name}”.")
+            messages.success(request, _("Saved the initiative “%(name)s”.") % {"name": saved.name})
             return redirect("journeys:initiative_detail", pk=initiative.pk)
     return render(request, "journeys/builder/initiative_form.html", {"form": form, "initiative": initiative},
                   status=_status(form))

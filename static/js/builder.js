@@ -54,6 +54,8 @@
     if (hint) { hint.hidden = false; }
     var dragged = null;
     var before = null;
+    // The page gives these messages in the reader's language (data-msg-* on the list).
+    function text(name, fallback) { return list.getAttribute("data-msg-" + name) || fallback; }
 
     list.querySelectorAll(":scope > li").forEach(function (item) {
       var handle = item.querySelector(".builder-handle");
@@ -101,13 +103,13 @@
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       }).then(function (result) {
         if (result.ok) {
-          announce(result.body.message || "Saved.", "success");
+          announce(result.body.message || text("saved", "Saved."), "success");
         } else {
-          announce(result.body.error || "The new order was not saved.", "error");
+          announce(result.body.error || text("failed", "The new order was not saved."), "error");
           restore();
         }
       }).catch(function () {
-        announce("The new order was not saved: the server could not be reached.", "error");
+        announce(text("offline", "The new order was not saved: the server could not be reached."), "error");
         restore();
       });
     }
