@@ -45,7 +45,8 @@ class SurveyRefField(serializers.Field):
         if text.isdigit():
             survey = Survey.objects.filter(pk=int(text)).first() if int(text) <= MAX_ID else None
         else:
-            matches = list(Survey.objects.filter(name__iexact=text).order_by("id")[:5])
+            surveys = Survey.objects.order_by("id")  # as written first, as for touchpoints
+            matches = list(surveys.filter(name=text)[:5]) or list(surveys.filter(name__iexact=text)[:5])
             if len(matches) > 1:
                 raise serializers.ValidationError(
                     _("Several surveys are called %(name)s (ids %(ids)s): give the id instead.")

@@ -31,8 +31,9 @@ class TouchpointRefField(serializers.Field):
         if text.isdigit():
             touchpoint = Touchpoint.objects.filter(pk=int(text)).first() if int(text) <= MAX_ID else None
         else:
-            matches = list(Touchpoint.objects.filter(name__iexact=text)
-                           .select_related("stage__journey").order_by("id")[:5])
+            # As written first: SQLite compares case-insensitively in ASCII only, so "Παράδοση" must match itself.
+            touchpoints = Touchpoint.objects.select_related("stage__journey").order_by("id")
+            matches = list(touchpoints.filter(name=text)[:5]) or list(touchpoints.filter(name__iexact=text)[:5])
             if len(matches) > 1:
                 where = ", ".join(f"{t.stage.journey.name} › {t.stage.name} (id {t.pk})" for t in matches)
                 raise serializers.ValidationError(
