@@ -25,6 +25,8 @@ from django.db.models import Case, ExpressionWrapper, F, FloatField, QuerySet, V
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cxhub.exceptions import ConflictError, DomainError
 from cxhub.roles import CX_MANAGER
@@ -130,7 +132,7 @@ def weighted_experience(parts: list[tuple[Metric, float]]) -> Metric | None:
         return None
     value = sum(m.value * w for m, w in parts) / total  # type: ignore[operator]
     half = Z95 * math.sqrt(sum((w / total) ** 2 * _se(m) ** 2 for m, w in parts))
-    return Metric(ScoreMetric.EXPERIENCE, "Experience score", value, sum(m.sample for m, _ in parts),
+    return Metric(ScoreMetric.EXPERIENCE, gettext_noop("Experience score"), value, sum(m.sample for m, _ in parts),
                   True, value, "", value - half, value + half)
 
 
@@ -631,11 +633,11 @@ def _score_changes(members: list[Subject], published: Mapping[str, Any]
 def _clean_note(note: object) -> str:
     text = str(note or "").strip()
     if not text:
-        raise DomainError("Write a note: what is being done about it, or why it is resolved.",
+        raise DomainError(_("Write a note: what is being done about it, or why it is resolved."),
                           field="note", code="required")
     if len(text) > NOTE_MAX_LENGTH:
-        raise DomainError(f"A note has at most {NOTE_MAX_LENGTH} characters.", field="note",
-                          code="max_length")
+        raise DomainError(_("A note has at most %(max)s characters.") % {"max": NOTE_MAX_LENGTH},
+                          field="note", code="max_length")
     return text
 
 
@@ -646,10 +648,11 @@ def _transition(alert: Alert, to: str) -> Alert:
     if to not in allowed:
         label = AlertStatus(locked.status).label.lower()
         if allowed:
-            names = " or ".join(AlertStatus(s).label.lower() for s in allowed)
-            message = f"This alert is {label}; it can only be {names}."
+            names = f" {_('or')} ".join(AlertStatus(s).label.lower() for s in allowed)
+            message = _("This alert is %(status)s; it can only be %(allowed)s.") % {
+                "status": label, "allowed": names}
         else:
-            message = f"This alert is {label}; a resolved alert cannot change."
+            message = _("This alert is %(status)s; a resolved alert cannot change.") % {"status": label}
         raise ConflictError(message, field="status", code="invalid_transition")
     return locked
 

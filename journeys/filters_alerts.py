@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from cxhub.api import IdFilter, StableOrderingFilter
 from journeys.alerts import LIVE_STATUSES, SEVERITY
@@ -12,9 +13,9 @@ from journeys.models import Alert, AlertKind, AlertStatus, ScoreMetric
 LIVE = "live"
 ALL = "all"
 STATUS_CHOICES = [
-    (LIVE, "Open or acknowledged"),
+    (LIVE, _("Open or acknowledged")),
     *AlertStatus.choices,
-    (ALL, "Any status"),
+    (ALL, _("Any status")),
 ]
 
 
@@ -23,8 +24,8 @@ class AlertFilterSet(django_filters.FilterSet):
         choices=STATUS_CHOICES, method="filter_status", empty_label=None,
         help_text="live (open or acknowledged; the default), open, acknowledged, resolved or all.",
     )
-    kind = django_filters.ChoiceFilter(choices=AlertKind.choices, empty_label="Any kind")
-    metric = django_filters.ChoiceFilter(choices=ScoreMetric.choices, empty_label="Any figure")
+    kind = django_filters.ChoiceFilter(choices=AlertKind.choices, empty_label=_("Any kind"))
+    metric = django_filters.ChoiceFilter(choices=ScoreMetric.choices, empty_label=_("Any figure"))
     program = IdFilter(field_name="program_id", help_text="A program's id.")
     journey = IdFilter(field_name="journey_id",
                        help_text="A journey's id: its own alerts and those of its touchpoints.")

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxhub.forms import run_service
@@ -16,13 +18,15 @@ from journeys.filters_alerts import AlertFilterSet
 from journeys.models import Alert, AlertStatus, Journey, Program
 
 PAGE_SIZE = 25
-ORDERINGS = [("", "Newest first"), ("-severity", "Worst first"), ("-last_seen_at", "Last seen")]
+ORDERINGS = [("", gettext_lazy("Newest first")), ("-severity", gettext_lazy("Worst first")),
+             ("-last_seen_at", gettext_lazy("Last seen"))]
 
 
 class AlertNoteForm(forms.Form):
     note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=alerts.NOTE_MAX_LENGTH, strip=True,
-        help_text="What is being done about it, or why it is resolved.",
+        label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=alerts.NOTE_MAX_LENGTH, strip=True,
+        help_text=gettext_lazy("What is being done about it, or why it is resolved."),
     )
 
     def __init__(self, *args: object, action: str, **kwargs: object) -> None:
@@ -82,7 +86,8 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _flash_failure(request: HttpRequest, form: AlertNoteForm, what: str) -> None:
     # A refused transition (someone else acted first) is a non-field error; a bad note stays on its field.
     problems = list(form.non_field_errors())
-    messages.error(request, f"{what}: {' '.join(problems)}" if problems else f"{what}: see the note below.")
+    messages.error(request, _("%(what)s: %(problems)s") % {"what": what, "problems": " ".join(problems)}
+                   if problems else _("%(what)s: see the note below.") % {"what": what})
 
 
 @login_required
@@ -93,9 +98,9 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     form = AlertNoteForm(request.POST, action="acknowledge")
     if form.is_valid() and run_service(form, lambda: alerts.alert_acknowledge(
             alert=alert, by=request.user, note=form.cleaned_data["note"])):
-        messages.success(request, "Alert acknowledged: it stays listed until it is resolved.")
+        messages.success(request, _("Alert acknowledged: it stays listed until it is resolved."))
         return redirect("journeys:alert_detail", pk=alert.pk)
-    _flash_failure(request, form, "The alert was not acknowledged")
+    _flash_failure(request, form, _("The alert was not acknowledged"))
     return _detail(request, _alert(pk), acknowledge=form)
 
 
@@ -107,7 +112,7 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     form = AlertNoteForm(request.POST, action="resolve")
     if form.is_valid() and run_service(form, lambda: alerts.alert_resolve(
             alert=alert, by=request.user, note=form.cleaned_data["note"])):
-        messages.success(request, "Alert resolved. If its rule fires again, a new alert opens.")
+        messages.success(request, _("Alert resolved. If its rule fires again, a new alert opens."))
         return redirect("journeys:alert_detail", pk=alert.pk)
-    _flash_failure(request, form, "The alert was not resolved")
+    _flash_failure(request, form, _("The alert was not resolved"))
     return _detail(request, _alert(pk), resolve=form)
