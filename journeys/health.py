@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from journeys.choices import SignalKind as K
 from journeys.extensions import open_ticket_counts
@@ -251,12 +253,13 @@ def health_recompute(
 
 
 # Orderings of the health list: key -> (label, order_by). The first is the default.
-ORDERINGS: dict[str, tuple[str, tuple[str | OrderBy, ...]]] = {
-    "": ("Worst first", ("score", "customer_id")),
-    "-score": ("Best first", ("-score", "customer_id")),
+ORDERINGS: dict[str, tuple[str | Promise, tuple[str | OrderBy, ...]]] = {
+    "": (gettext_lazy("Worst first"), ("score", "customer_id")),
+    "-score": (gettext_lazy("Best first"), ("-score", "customer_id")),
     # Customers with no signal yet (only open tickets) come last on every database.
-    "silent": ("Longest without contact", (F("last_signal_at").asc(nulls_last=True), "customer_id")),
-    "name": ("Name", ("customer__name", "customer_id")),
+    "silent": (gettext_lazy("Longest without contact"),
+               (F("last_signal_at").asc(nulls_last=True), "customer_id")),
+    "name": (gettext_lazy("Name"), ("customer__name", "customer_id")),
 }
 
 

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys import health, selectors
@@ -23,7 +24,7 @@ MAX_QUERY = 100  # characters of search text kept; the rest is ignored
 def health_list(request: HttpRequest) -> HttpResponse:
     band = request.GET.get("band", "")
     if band and band not in HealthBand.values:
-        messages.warning(request, "Ignored an unknown band; showing every band.")
+        messages.warning(request, _("Ignored an unknown band; showing every band."))
         band = ""
     segment = request.GET.get("segment", "").strip()[:60]
     q = request.GET.get("q", "").strip()[:MAX_QUERY]
@@ -35,7 +36,7 @@ def health_list(request: HttpRequest) -> HttpResponse:
     return render(request, "journeys/health/list.html", {
         "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         "band": band, "segment": segment, "q": q, "ordering": ordering,
-        "orderings": [(key, label) for key, (label, _) in health.ORDERINGS.items()],
+        "orderings": [(key, label) for key, (label, _order) in health.ORDERINGS.items()],
         "filtered": bool(band or segment or q),
         "bands": [(value, label, counts.get(value, 0)) for value, label in HealthBand.choices],
         "total": sum(counts.values()),
@@ -67,10 +68,12 @@ def customer_health(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def customer_health_recompute(request: HttpRequest, pk: int) -> HttpResponse:
     """Recompute one customer's health now instead of waiting for the periodic job."""
-    customer, _ = _customer(pk)
+    customer, _row = _customer(pk)
     changed = health.health_recompute(customer_ids=[customer.pk])
     if changed:
-        messages.success(request, f"Recomputed the health of {customer.name}: it has changed.")
+        messages.success(request, _("Recomputed the health of %(name)s: it has changed.")
+                         % {"name": customer.name})
     else:
-        messages.info(request, f"Recomputed the health of {customer.name}: nothing has changed.")
+        messages.info(request, _("Recomputed the health of %(name)s: nothing has changed.")
+                      % {"name": customer.name})
     return redirect("journeys:customer_health", pk=customer.pk)
