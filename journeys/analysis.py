@@ -50,6 +50,8 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from journeys.choices import SignalKind as K
 from journeys.models import (
@@ -321,17 +323,29 @@ def strength(r: float) -> str:
     return "negligible"
 
 
-def _reading(name: str, r: float | None, n: int, p: float | None, significant: bool, enough: bool) -> str:
+# How a reading names each strength of link, in the reader's language.
+STRENGTH_LINKS = {"strong": gettext_lazy("a strong link"), "moderate": gettext_lazy("a moderate link"),
+                  "weak": gettext_lazy("a weak link"), "negligible": gettext_lazy("a negligible link")}
+
+
+def driver_reading(name: str, r: float | None, n: int, p: float | None, significant: bool,
+                   enough: bool) -> str:
+    """One touchpoint's key-driver result in words, in the active language. The analysis stores it
+    (in the worker's language); the drivers page writes it again from the stored figures."""
     if not enough:
-        return (f"Not enough customers with both a journey NPS and an answer at {name} "
-                f"({n}, at least {MIN_DRIVER_CUSTOMERS} needed).")
+        return _("Not enough customers with both a journey NPS and an answer at %(name)s "
+                 "(%(n)s, at least %(needed)s needed).") % {"name": name, "n": n, "needed": MIN_DRIVER_CUSTOMERS}
     if r is None:
-        return f"The answers at {name} or the journey NPS of these customers do not vary: no reading."
+        return _("The answers at %(name)s or the journey NPS of these customers do not vary: no reading.") % {
+            "name": name}
+    figures = {"name": name, "r": f"{r:.2f}", "n": n, "link": STRENGTH_LINKS[strength(r)]}
     if not significant:
-        return f"No link beyond noise between {name} and the journey NPS (r = {r:.2f}, n = {n})."
-    direction = "higher" if r > 0 else "lower"
-    return (f"Customers who rate {name} higher tend to give the journey a {direction} NPS: "
-            f"a {strength(r)} link (r = {r:.2f}, n = {n}). A link, not proof of cause.")
+        return _("No link beyond noise between %(name)s and the journey NPS (r = %(r)s, n = %(n)s).") % figures
+    if r > 0:
+        return _("Customers who rate %(name)s higher tend to give the journey a higher NPS: %(link)s "
+                 "(r = %(r)s, n = %(n)s). A link, not proof of cause.") % figures
+    return _("Customers who rate %(name)s higher tend to give the journey a lower NPS: %(link)s "
+             "(r = %(r)s, n = %(n)s). A link, not proof of cause.") % figures
 
 
 def key_drivers(*, journey: Journey, touchpoints: list[Touchpoint], window: Window) -> dict[str, Any]:
@@ -379,7 +393,7 @@ def key_drivers(*, journey: Journey, touchpoints: list[Touchpoint], window: Wind
             "touchpoint_id": tp.pk, "name": tp.name, "stage": tp.stage.name, "n": n,
             "r": r, "p": p, "significant": significant, "enough": enough,
             "strength": strength(r) if r is not None else None,
-            "reading": _reading(tp.name, r, n, p, significant, enough),
+            "reading": driver_reading(tp.name, r, n, p, significant, enough),
         })
     drivers.sort(key=lambda d: (not d["significant"], not d["enough"], d["r"] is None,
                                 -abs(d["r"] or 0), d["name"]))

@@ -17,6 +17,8 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from cxhub.forms import flash_form_errors
@@ -30,14 +32,17 @@ RECOMPUTE_PERM = "journeys.change_journey"
 
 
 class RecomputeForm(forms.Form):
-    window = forms.TypedChoiceField(choices=[(d, d) for d in analysis.ANALYSIS_WINDOWS], coerce=int)
-    program = forms.ModelChoiceField(queryset=Program.objects.all(), required=False)
-    journey = forms.ModelChoiceField(queryset=Journey.objects.all(), required=False)
+    window = forms.TypedChoiceField(label=gettext_lazy("Window"),
+                                    choices=[(d, d) for d in analysis.ANALYSIS_WINDOWS], coerce=int)
+    program = forms.ModelChoiceField(label=gettext_lazy("Program"), queryset=Program.objects.all(),
+                                     required=False)
+    journey = forms.ModelChoiceField(label=gettext_lazy("Journey"), queryset=Journey.objects.all(),
+                                     required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not self.errors and (data.get("program") is None) == (data.get("journey") is None):
-            raise forms.ValidationError("Say which program or which journey to recompute.")
+            raise forms.ValidationError(_("Say which program or which journey to recompute."))
         return data
 
 
@@ -48,13 +53,15 @@ def _pick(request: HttpRequest, name: str, choices: list[Any]) -> Any:
         match = next((c for c in choices if str(c.pk) == raw.strip()), None)
         if match is not None:
             return match
-        messages.warning(request, f"There is no such {name}; showing the first one instead.")
+        messages.warning(request, (_("There is no such program; showing the first one instead.")
+                                   if name == "program" else
+                                   _("There is no such journey; showing the first one instead.")))
     return choices[0] if choices else None
 
 
 def _recompute(request: HttpRequest, back: str) -> HttpResponse:
     if not request.user.has_perm(RECOMPUTE_PERM):
-        raise PermissionDenied("Only a CX manager can recompute analyses.")
+        raise PermissionDenied(_("Only a CX manager can recompute analyses."))
     form = RecomputeForm(request.POST)
     if not form.is_valid():
         flash_form_errors(request, form)
@@ -64,8 +71,10 @@ def _recompute(request: HttpRequest, back: str) -> HttpResponse:
         window_days=(days,), program_id=program.pk if program else None,
         journey_id=journey.pk if journey else None)
     scope = program or journey
-    messages.success(request, f"Recomputed {written} analys{'is' if written == 1 else 'es'} of "
-                              f"{scope.name} over the last {days} days.")
+    messages.success(request, ngettext(
+        "Recomputed %(count)s analysis of %(name)s over the last %(days)s days.",
+        "Recomputed %(count)s analyses of %(name)s over the last %(days)s days.", written)
+        % {"count": written, "name": scope.name, "days": days})
     params = {"window": days, "program" if program else "journey": scope.pk}
     return redirect(f"{back}?{urlencode(params)}")
 
