@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -19,9 +20,12 @@ from cxhub.imports.selectors import REPORT_HEAD, report_columns, report_rows
 from cxhub.imports.services import import_job_create, import_job_run
 from cxhub.imports.tasks import run_import as run_import_task
 from cxhub.models import ImportJob
+from feedback.choices import SurveyKind
 from journeys.importers import write_customers
 from journeys.models import Customer
 from tests.cxhub.import_helpers import counts, create_job, csv_bytes, rejections, run_import, upload
+from tests.feedback.factories import make_survey
+from tests.journeys.factories import TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -414,3 +418,23 @@ def test_the_command_refuses_a_missing_file_and_an_unknown_user(tmp_path):
     path.write_bytes(customers_file(["C-1", "Ana", "", "", ""]))
     with pytest.raises(CommandError, match="No user 'zed'"):
         call_command("import_csv", "customers", str(path), "--user", "zed", stdout=StringIO())
+
+
+# --- The guide's examples ------------------------------------------------------------------------------
+
+
+def test_the_examples_in_the_guide_import_in_order_without_a_rejection(settings, team, other_team):
+    guide = (Path(settings.BASE_DIR) / "docs" / "import.md").read_text(encoding="utf-8")
+    examples = [block.split("```")[0].encode() for block in guide.split("```csv\n")[1:]]
+    delivery = TouchpointFactory(name="Delivery", owner_team=team)
+    make_survey(kind=SurveyKind.NPS, touchpoint=delivery, name="NPS after delivery")
+    make_survey(kind=SurveyKind.CSAT, touchpoint=delivery, name="CSAT support")
+
+    jobs = [run_import(kind, example) for kind, example in zip(("customers", "tickets", "responses"), examples,
+                                                               strict=True)]
+
+    assert [counts(job) for job in jobs] == [
+        {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0},
+        {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0},
+        {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0},
+    ]
