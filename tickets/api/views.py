@@ -77,12 +77,16 @@ UPSERT = ["tickets.view_ticket", "tickets.add_ticket", "tickets.change_ticket"]
 # The CRM's id in the address: anything but a slash (an id with one is upserted through bulk-upsert).
 BY_EXTERNAL_ID = r"by-external-id/(?P<external_id>[^/]+)"
 LINK = [*CHANGE, "tickets.add_ticketlink"]
-SUMMARY_RELATIONS = ("customer", "touchpoint", "team", "assignee", "category", "resolution_code", "sla_policy")
+# Joined into the ticket query; the small lookup tables come by one query each instead, because every
+# join multiplies the orders PostgreSQL weighs: with all seven joined, planning took 60-110 ms at a
+# million tickets for a query that then ran in under 1 ms (docs/performance.md).
+SUMMARY_RELATIONS = ("customer", "touchpoint", "team", "assignee")
+SUMMARY_LOOKUPS = ("category", "resolution_code", "sla_policy", "tags")
 
 
 def with_summary(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What TicketSerializer shows, fetched in a constant number of queries (one more for the tags)."""
-    return queryset.select_related(*SUMMARY_RELATIONS).prefetch_related("tags")
+    """What TicketSerializer shows, fetched in a constant number of queries."""
+    return queryset.select_related(*SUMMARY_RELATIONS).prefetch_related(*SUMMARY_LOOKUPS)
 
 
 @extend_schema_view(
