@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cxhub.exceptions import ConflictError, DomainError
 from journeys.choices import ANSWER_RANGES, SignalKind
@@ -219,9 +220,9 @@ def touchpoint_set_target(
 ) -> Touchpoint:
     """Change what a touchpoint should reach and how much it counts in its stage and journey."""
     if not (Decimal(0) <= target_score <= Decimal(100)):
-        raise DomainError("The target must be between 0 and 100.", field="target_score")
+        raise DomainError(_("The target must be between 0 and 100."), field="target_score")
     if not (Decimal("0.01") <= weight <= MAX_WEIGHT):
-        raise DomainError(f"The weight must be from 0.01 to {MAX_WEIGHT}.", field="weight")
+        raise DomainError(_("The weight must be from 0.01 to %(max)s.") % {"max": MAX_WEIGHT}, field="weight")
     touchpoint.target_score = target_score
     touchpoint.weight = weight
     touchpoint.save(update_fields=["target_score", "weight", "updated_at"])
@@ -258,9 +259,9 @@ def _customer_changes(customer: Customer | None, values: Mapping[str, Any]) -> d
     if "name" in changes:
         changes["name"] = str(changes["name"]).strip()
         if not changes["name"]:
-            raise DomainError("The name cannot be empty.", field="name")
+            raise DomainError(_("The name cannot be empty."), field="name")
     elif customer is None:
-        raise DomainError("A name is needed to create a customer.", field="name")
+        raise DomainError(_("A name is needed to create a customer."), field="name")
     return changes
 
 
@@ -274,7 +275,7 @@ def customer_upsert(*, external_id: str, values: Mapping[str, Any]) -> tuple[Cus
     """
     key = (external_id or "").strip()
     if not key:
-        raise DomainError("The external_id cannot be empty.", field="external_id")
+        raise DomainError(_("The external_id cannot be empty."), field="external_id")
     customer = Customer.objects.select_for_update().filter(external_id=key).first()
     changes = _customer_changes(customer, values)
     if customer is None:
@@ -313,7 +314,7 @@ def customers_upsert(*, items: Sequence[Mapping[str, Any]]) -> list[UpsertOutcom
         customer = existing.get(key) or new.get(key)
         try:
             if not key:
-                raise DomainError("The external_id cannot be empty.", field="external_id")
+                raise DomainError(_("The external_id cannot be empty."), field="external_id")
             changes = _customer_changes(customer, item)
         except DomainError as error:
             outcomes.append(UpsertOutcome.failed(index, key, error))
