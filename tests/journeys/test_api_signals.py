@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -286,3 +288,29 @@ def test_signals_cannot_be_changed_or_deleted_through_the_api(api_client_for, ma
     # no role holds the change or delete permission, and the list offers neither method
     assert (changed.status_code, deleted.status_code) in {(403, 403), (405, 405)}
     assert ExperienceSignal.objects.get().kind == SignalKind.SLA_MET
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_posts_of_one_event_record_it_once(api_client_for, crm_writer, customer, delivery):
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, int]] = []
+
+    def post() -> None:
+        try:
+            api = api_client_for(crm_writer)
+            barrier.wait(timeout=10)
+            response = api.post(SIGNALS, late_delivery(delivery), format="json")
+            answers.append((response.status_code, response.json()["id"]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(status for status, _ in answers) == [200, 201]
+    assert len({signal_id for _, signal_id in answers}) == 1
+    assert ExperienceSignal.objects.count() == 1
