@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
@@ -73,6 +74,16 @@ def points_lost(lost: dict[str, Any] | None, unit: str = "") -> str:
     # The translated sentence and the figures are escaped; only the amount's own markup stays.
     values = {key: conditional_escape(value) for key, value in numbers.items()}
     return mark_safe(conditional_escape(sentence) % {**values, "amount": amount})
+
+
+@register.filter
+def iso_date(value: Any) -> dt.date | Any:
+    """A date stored as ISO text in an analysis, as a date the `date` filter can write in the reader's
+    format; anything else is given back as it is."""
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return value
 
 
 @register.filter
