@@ -764,17 +764,19 @@ def run_bulk_upsert(
     raw_items, atomic = envelope.validated_data["items"], envelope.validated_data["atomic"]
     results: list[dict[str, Any]] = [{} for _ in raw_items]
     valid: list[tuple[int, dict[str, Any]]] = []
+    # One serializer checks every item, as a list serializer's child does: its fields are built once,
+    # not 500 times (building them was most of the cost of a call).
+    checker = item_serializer(context=context)
     for index, raw in enumerate(raw_items):
         if not isinstance(raw, dict):
             results[index] = {"index": index, "external_id": "", "status": "error", "id": None,
                               "errors": {"non_field_errors": ["Each item is an object."]}}
             continue
-        serializer = item_serializer(data=raw, context=context)
-        if serializer.is_valid():
-            valid.append((index, dict(serializer.validated_data)))
-        else:
+        try:
+            valid.append((index, dict(checker.run_validation(raw))))
+        except serializers.ValidationError as error:
             results[index] = {"index": index, "external_id": str(raw.get("external_id", ""))[:100],
-                              "status": "error", "id": None, "errors": _field_errors(serializer.errors)}
+                              "status": "error", "id": None, "errors": _field_errors(error.detail)}
     with transaction.atomic():
         outcomes = write([item for _, item in valid]) if valid else []
         for (index, _), outcome in zip(valid, outcomes, strict=True):
