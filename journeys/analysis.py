@@ -53,6 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cxhub.languages import local_decimal
 from journeys.choices import SignalKind as K
 from journeys.models import (
     AnalysisSnapshot,
@@ -338,7 +339,7 @@ def driver_reading(name: str, r: float | None, n: int, p: float | None, signific
     if r is None:
         return _("The answers at %(name)s or the journey NPS of these customers do not vary: no reading.") % {
             "name": name}
-    figures = {"name": name, "r": f"{r:.2f}", "n": n, "link": STRENGTH_LINKS[strength(r)]}
+    figures = {"name": name, "r": local_decimal(f"{r:.2f}"), "n": n, "link": STRENGTH_LINKS[strength(r)]}
     if not significant:
         return _("No link beyond noise between %(name)s and the journey NPS (r = %(r)s, n = %(n)s).") % figures
     if r > 0:

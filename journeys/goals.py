@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxhub.exceptions import DomainError
+from cxhub.languages import local_decimal
 from journeys.models import Goal, Journey, Program, ScoreMetric
 from journeys.scoring import Score, group_score
 from journeys.selectors import JourneyCard, Window, journey_scorecards
@@ -183,14 +184,15 @@ class GoalProgress:
         return self.goal.journey.name if self.goal.journey_id else _("Whole program")
 
     def fmt(self, value: float | None) -> str:
-        """A figure as the page shows it: NPS signed and whole, a score with one decimal, shares in %."""
+        """A figure as the page shows it: NPS signed and whole, a score with one decimal, shares in %;
+        with the reader's decimal separator."""
         if value is None:
             return "—"
         if self.goal.metric == ScoreMetric.NPS:
             return f"{value:+.0f}"
         if self.goal.metric == ScoreMetric.EXPERIENCE:
-            return f"{value:.1f}"
-        return f"{value:.1f}%"
+            return local_decimal(f"{value:.1f}")
+        return local_decimal(f"{value:.1f}%")
 
     @property
     def current_text(self) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxhub.exceptions import ConflictError, DomainError
+from cxhub.languages import local_decimal
 from journeys import scoring
 from journeys.models import Initiative, InitiativeStatus, Program, ScoreComponentDaily, Touchpoint
 from journeys.scoring import Components, Metric, Score, touchpoint_score, validate_weights
@@ -152,7 +153,7 @@ class MetricChange:
         """The change in points, signed ("+12.5"); NPS in whole points."""
         if self.delta is None:
             return "—"
-        return f"{self.delta:+.0f}" if self.key == "nps" else f"{self.delta:+.1f}"
+        return f"{self.delta:+.0f}" if self.key == "nps" else local_decimal(f"{self.delta:+.1f}")
 
     @property
     def before_text(self) -> str:
@@ -167,7 +168,7 @@ class MetricChange:
             return "—"
         if self.key == "nps":
             return f"{m.value:+.0f}"
-        return f"{m.value:.1f}{self.unit}"
+        return local_decimal(f"{m.value:.1f}{self.unit}")
 
     @property
     def direction(self) -> str:
@@ -198,7 +199,7 @@ class TouchpointChange:
 
     @property
     def score_delta_text(self) -> str:
-        return "—" if self.score_delta is None else f"{self.score_delta:+.1f}"
+        return "—" if self.score_delta is None else local_decimal(f"{self.score_delta:+.1f}")
 
 
 @dataclass

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cxhub.exceptions import DomainError
 from cxhub.forms import flash_form_errors, run_service
+from cxhub.languages import local_decimal
 from journeys import builder, goals, initiatives
 from journeys.forms_builder import (
     GoalForm,
@@ -151,7 +152,7 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
                 text = _("Set the goal: %(goal)s (no baseline yet (not enough data)).") % {"goal": goal}
             else:
                 text = _("Set the goal: %(goal)s (baseline %(baseline)s).") % {
-                    "goal": goal, "baseline": f"{goal.baseline:.1f}"}
+                    "goal": goal, "baseline": local_decimal(f"{goal.baseline:.1f}")}
             messages.success(request, text)
             return redirect("journeys:goals", pk=program.pk)
     return render(request, "journeys/builder/goal_form.html", {"form": form, "program": program,

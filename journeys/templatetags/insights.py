@@ -10,6 +10,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from cxhub.languages import local_decimal
 from journeys import analysis
 
 register = template.Library()
@@ -45,8 +46,9 @@ def signed_diff(diff: dict[str, Any] | None) -> str:
         badge = format_html('<span class="badge bad">{}</span>', _("beyond noise"))
     else:
         badge = format_html('<span class="badge">{}</span>', _("within noise"))
-    return format_html('{} <span class="muted interval">({})</span> {}', f"{diff['value']:+.1f}",
-                       _("%(low)s to %(high)s") % {"low": f"{diff['low']:+.1f}", "high": f"{diff['high']:+.1f}"},
+    return format_html('{} <span class="muted interval">({})</span> {}', local_decimal(f"{diff['value']:+.1f}"),
+                       _("%(low)s to %(high)s") % {"low": local_decimal(f"{diff['low']:+.1f}"),
+                                                   "high": local_decimal(f"{diff['high']:+.1f}")},
                        badge)
 
 
@@ -58,12 +60,13 @@ def points_lost(lost: dict[str, Any] | None, unit: str = "") -> str:
         return format_html('<span class="muted">{}</span>',
                            _("%(unit)s: not enough answers in both groups to estimate.") % {"unit": unit})
     value, share = lost["value"], lost.get("share") or 0
-    numbers = {"unit": unit, "value": f"{abs(value):.1f}", "low": f"{lost['low']:.1f}",
-               "high": f"{lost['high']:.1f}", "share": f"{100 * share:.0f}"}
+    numbers = {"unit": unit, "value": local_decimal(f"{abs(value):.1f}"),
+               "low": local_decimal(f"{lost['low']:.1f}"), "high": local_decimal(f"{lost['high']:.1f}"),
+               "share": f"{100 * share:.0f}"}
     if not lost.get("beyond_noise"):
         return format_html("{}", _(
             "%(unit)s: the breached and met groups differ by no more than noise (estimate %(value)s points, "
-            "95%% %(low)s to %(high)s).") % {**numbers, "value": f"{value:.1f}"})
+            "95%% %(low)s to %(high)s).") % {**numbers, "value": local_decimal(f"{value:.1f}")})
     amount = format_html("<strong>{} {}</strong>", numbers["value"], unit)
     if value > 0:
         sentence = _("SLA breaches cost an estimated %(amount)s (95%% %(low)s to %(high)s): the breached "
@@ -102,7 +105,7 @@ def _n(n: object) -> str:
 
 @register.filter
 def r_value(value: Any) -> str:
-    return "—" if value is None else f"{float(value):+.2f}"
+    return "—" if value is None else local_decimal(f"{float(value):+.2f}")
 
 
 @register.filter
@@ -110,4 +113,4 @@ def p_value(value: Any) -> str:
     if value is None:
         return "—"
     p = float(value)
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return local_decimal("< 0.001" if p < 0.001 else f"{p:.3f}")
