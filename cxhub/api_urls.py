@@ -15,7 +15,10 @@ from tickets.api import config_views as service_desk
 from tickets.api import reports as service_reports
 from tickets.api import views as tickets
 
+# JSON only (DESIGN.md section 6): no ".json" suffixed copy of every address (those of the custom actions
+# answered 500: the actions take no format argument).
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("customers", journeys.CustomerViewSet, basename="customer")
 router.register("programs", journeys.ProgramViewSet, basename="program")
 router.register("journeys", journeys.JourneyViewSet, basename="journey")
