@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -335,9 +336,8 @@ def customers_upsert(*, items: Sequence[Mapping[str, Any]]) -> list[UpsertOutcom
                 now = timezone.now()
                 rows = [existing[key] for key in changed]
                 for customer in rows:
-                    customer.updated_at = now  # bulk_update skips auto_now
-                fields = sorted(set().union(*changed.values()) | {"updated_at"})
-                Customer.objects.bulk_update(rows, fields)
+                    customer.updated_at = now
+                _customers_write_changes(rows, sorted(set().union(*changed.values())), now)
     except IntegrityError:
         return _customers_upsert_one_by_one(items, keys)
     ids = {key: customer.pk for key, customer in {**existing, **new}.items()}
@@ -345,6 +345,35 @@ def customers_upsert(*, items: Sequence[Mapping[str, Any]]) -> list[UpsertOutcom
         if outcome.status != "error":
             outcome.id = ids[outcome.external_id]
     return outcomes
+
+
+def _customers_write_changes(customers: list[Customer], fields: list[str], now: datetime) -> None:
+    """Write `fields` of the customers and move their updated_at, with one UPDATE ... FROM a VALUES list.
+
+    Django's bulk_update builds a CASE WHEN per row and field whose Python cost was most of a
+    500-customer call; this statement costs the database the same and Python almost nothing.
+    """
+    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 33):  # no UPDATE ... FROM
+        Customer.objects.bulk_update(customers, [*fields, "updated_at"])
+        return
+    qn = connection.ops.quote_name
+    model_fields = [Customer._meta.get_field(name) for name in fields]
+    columns = ", ".join(qn(f.column) for f in model_fields)
+    assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in model_fields)
+    table = qn(Customer._meta.db_table)
+    row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(customers), 500):
+            batch = customers[start:start + 500]
+            params: list[Any] = []
+            for customer in batch:
+                params.append(customer.pk)
+                params.extend(f.get_db_prep_save(getattr(customer, f.attname), connection) for f in model_fields)
+            cursor.execute(
+                f"WITH v(id, {columns}) AS (VALUES {', '.join([row] * len(batch))}) "
+                f"UPDATE {table} SET {assignments}, {qn('updated_at')} = %s FROM v WHERE {table}.id = v.id",
+                [*params, Customer._meta.get_field("updated_at").get_db_prep_save(now, connection)],
+            )
 
 
 def _customers_upsert_one_by_one(items: Sequence[Mapping[str, Any]], keys: list[str]) -> list[UpsertOutcome]:
