@@ -50,6 +50,7 @@ def entry(area: str, what: str, where: str, names: str, methods: str, access: st
 ALL = "open open open open open open open"
 SIGNED_IN = "login yes yes yes yes yes yes"
 MANAGER = "login no no yes no no no"
+LEAD = "login no yes yes no no no"  # a team lead for their own teams, a manager for all
 ADMIN = "login no no no yes no no"
 PEOPLE_ADMIN = "login no no yes yes no no"  # managers keep API tokens and the audit log they had
 READ_EXPERIENCE = "login yes yes yes no yes yes"
@@ -225,19 +226,20 @@ ENTRIES: list[Entry] = [
     entry(API_DESK, "Tags: add", "/api/v1/tags/", "tag-list", "POST", READ_PEOPLE_SIDE),
     entry(API_DESK, "Routing rules: read", "/api/v1/routing-rules/…", "routing-rule-list routing-rule-detail", "GET",
           READ_PEOPLE_SIDE),
-    entry(API_DESK, "Canned responses: read, add, fill in for a ticket", "/api/v1/canned-responses/…",
+    entry(API_DESK, "Canned responses: read, fill in for a ticket", "/api/v1/canned-responses/…",
           "canned-response-list canned-response-detail canned-response-render-for-ticket", "GET", READ_PEOPLE_SIDE),
     entry(API_DESK, "Canned responses: add", "/api/v1/canned-responses/", "canned-response-list", "POST",
           READ_PEOPLE_SIDE),
+    entry(API_DESK, "Canned responses: change, delete (a team lead: their teams' only)",
+          "/api/v1/canned-responses/<id>/", "canned-response-detail", "PUT PATCH DELETE", LEAD),
     entry(API_DESK, "Agent availability: read; change one's own (managers: anyone's)", "/api/v1/agent-availability/…",
           "agent-availability-list agent-availability-detail", "GET PUT PATCH", READ_PEOPLE_SIDE),
-    entry(API_DESK, "Teams' routing modes: read", "/api/v1/team-routing/…", "team-routing-list team-routing-detail",
-          "GET", MANAGER),
+    entry(API_DESK, "Teams' routing modes: read, set (a team lead: their teams' only)", "/api/v1/team-routing/…",
+          "team-routing-list team-routing-detail", "GET POST PUT PATCH DELETE", LEAD),
     entry(API_DESK, "Service desk configuration: create, change, delete", "/api/v1/categories/, …",
           "category-list category-detail resolution-code-list resolution-code-detail tag-detail custom-field-list "
           "custom-field-detail business-calendar-list business-calendar-detail sla-policy-list sla-policy-detail "
-          "routing-rule-list routing-rule-detail team-routing-list team-routing-detail canned-response-detail",
-          "POST PUT PATCH DELETE", MANAGER),
+          "routing-rule-list routing-rule-detail", "POST PUT PATCH DELETE", MANAGER),
 
     entry(API_FEEDBACK, "Surveys, responses, themes, invitations: read", "/api/v1/surveys/, …",
           "survey-list survey-detail survey-version survey-versions response-list response-detail theme-list "

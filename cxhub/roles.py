@@ -163,8 +163,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("tickets.ticketlink", ("add", "view")),
     ],
     SUPPORT_AGENT: _AGENT,
-    # An agent who also leads: assigns and reassigns the tickets of the teams they belong to.
-    TEAM_LEAD: [*_AGENT, ASSIGN_TICKETS],
+    # An agent who also leads: assigns and reassigns the tickets of the teams they belong to, sets their
+    # teams' routing modes and keeps their canned responses (tickets.selectors.check_team_configuration).
+    # Routing rules stay with managers: one ordered list decides between all teams.
+    TEAM_LEAD: [
+        *_AGENT,
+        ASSIGN_TICKETS,
+        *_perms("tickets.teamrouting"),
+        *_perms("tickets.cannedresponse", ("change", "delete")),
+    ],
     # Looks after people and access, not business data: accounts, their roles and teams, integration
     # accounts' tokens, and the audit log of who changed what. Give a second role for more.
     ADMINISTRATOR: [

@@ -65,6 +65,18 @@ def ticket_queue(*, request: HttpRequest) -> TicketFilterSet:
     return TicketFilterSet(data, queryset=tickets, request=request)
 
 
+def check_team_configuration(*, user: AnyUser, team_id: int | None) -> None:
+    """A team lead changes the configuration of their own teams only (the team's canned responses, its
+    routing mode); that of every team, or of none in particular, is for those who work all teams
+    (CX managers). Raises ForbiddenError (403)."""
+    if user.has_perm(VIEW_ALL_TEAMS):
+        return
+    if team_id is None:
+        raise ForbiddenError(_("Only a CX manager changes what belongs to every team."), field="team")
+    if not Team.members.through.objects.filter(team_id=team_id, user_id=user.pk).exists():
+        raise ForbiddenError(_("You may change this only for the teams you belong to."), field="team")
+
+
 def ticket_get(*, pk: int, user: AnyUser) -> Ticket:
     """One ticket the user may see, with its conversation and history. Raises Ticket.DoesNotExist, also
     for another team's ticket."""

@@ -189,7 +189,7 @@ def world(db, team, other_team, customer, touchpoint, settings, tmp_path) -> dic
                                                resolution_minutes=600).pk,
         "routing_rule": RoutingRule.objects.create(name="Billing words", team=other_team).pk,
         "team": TeamRouting.objects.create(team=team).team_id,
-        "canned": CannedResponse.objects.create(title="Hello", body="Dear {customer_name}").pk,
+        "canned": CannedResponse.objects.create(title="Hello", body="Dear {customer_name}", team=team).pk,
         "agent_user": people["agent"].pk, "person": people["agent"].pk,
         "api_token": ApiToken.objects.filter(user=people["api_read"]).first().pk,
         "webhook": webhook.pk, "delivery": delivery.pk, "import": job.pk, "import_kind": "customers",

@@ -16,7 +16,7 @@ from cxhub.roles import API_CLIENT_READ
 from tests.cxhub.factories import UserFactory
 from tests.journeys.factories import CustomerFactory
 from tests.tickets.factories import make_ticket
-from tickets.models import CannedResponse, Ticket
+from tickets.models import CannedResponse, TeamRouting, Ticket
 from tickets.selectors import tickets_visible_to
 from tickets.services import ticket_assign, ticket_create
 from tickets.services.productivity import ticket_reply_with_attachments
@@ -293,3 +293,40 @@ def test_a_lead_bulk_assigns_only_people_of_each_tickets_team(client, team_lead,
     assert Ticket.objects.get(pk=desk_ticket.pk).assignee is None
     assert f"#{desk_ticket.pk} not changed" in response.content.decode()
     assert Ticket.objects.get(pk=other_desk.pk).assignee == agent
+
+
+# --- a team's own configuration ----------------------------------------------------------------------------
+
+
+def test_a_team_lead_sets_the_routing_mode_of_their_team_only(api_client_for, team_lead, agent, team, other_team):
+    api = api_client_for(team_lead)
+
+    own = api.post("/api/v1/team-routing/", {"team": team.pk, "mode": "round_robin"}, format="json")
+    other = api.post("/api/v1/team-routing/", {"team": other_team.pk, "mode": "round_robin"}, format="json")
+    changed = api.patch(f"/api/v1/team-routing/{team.pk}/", {"mode": "least_open"}, format="json")
+    by_agent = api_client_for(agent).patch(f"/api/v1/team-routing/{team.pk}/", {"mode": "manual"}, format="json")
+
+    assert own.status_code == 201, own.json()
+    assert other.status_code == 403 and "team" in other.json()["errors"]
+    assert changed.status_code == 200 and changed.json()["mode"] == "least_open"
+    assert by_agent.status_code == 403
+    assert TeamRouting.objects.get(team=team).mode == "least_open"
+    assert not TeamRouting.objects.filter(team=other_team).exists()
+
+
+def test_a_team_lead_keeps_their_teams_canned_responses_not_others(api_client_for, team_lead, manager, team,
+                                                                   other_team):
+    ours = CannedResponse.objects.create(title="Ours", body="Hi", team=team)
+    billing = CannedResponse.objects.create(title="Billing's", body="Hi", team=other_team)
+    everyone = CannedResponse.objects.create(title="Everyone's", body="Hi")
+    api = api_client_for(team_lead)
+    url = "/api/v1/canned-responses/{}/"
+
+    assert api.patch(url.format(ours.pk), {"body": "Hello"}, format="json").status_code == 200
+    assert api.patch(url.format(ours.pk), {"team": other_team.pk}, format="json").status_code == 403
+    assert api.patch(url.format(billing.pk), {"body": "Hello"}, format="json").status_code == 403
+    assert api.delete(url.format(everyone.pk)).status_code == 403
+    assert api_client_for(manager).delete(url.format(everyone.pk)).status_code == 204
+    ours.refresh_from_db()
+    billing.refresh_from_db()
+    assert (ours.body, ours.team, billing.body) == ("Hello", team, "Hi")

@@ -1,5 +1,6 @@
 """API of the service desk's configuration. Managers change it; agents read what their role lets them see
-(cxhub.roles), may add tags and canned responses, and set their own availability."""
+(cxhub.roles), may add tags and canned responses, and set their own availability; team leads also set
+their own teams' routing modes and change their teams' canned responses."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from tickets.models import (
     TeamRouting,
     Ticket,
 )
+from tickets.selectors import check_team_configuration
 from tickets.services.productivity import canned_render
 from tickets.services.routing import agent_set_availability, check_can_set_availability
 
@@ -186,6 +188,22 @@ class TeamRoutingViewSet(ConfigViewSet):
     serializer_class = TeamRoutingSerializer
     lookup_field = "team"
 
+    # A team lead sets the mode of their own teams; a manager, any team's.
+    def perform_create(self, serializer: Serializer) -> None:
+        team = serializer.validated_data["team"]
+        check_team_configuration(user=self.request.user, team_id=team.pk)
+        serializer.save()
+
+    def perform_update(self, serializer: Serializer) -> None:
+        check_team_configuration(user=self.request.user, team_id=serializer.instance.team_id)
+        team = serializer.validated_data.get("team", serializer.instance.team)
+        check_team_configuration(user=self.request.user, team_id=team.pk)
+        serializer.save()
+
+    def perform_destroy(self, instance: TeamRouting) -> None:
+        check_team_configuration(user=self.request.user, team_id=instance.team_id)
+        super().perform_destroy(instance)
+
 
 @crud_schema(CannedResponseSerializer)
 class CannedResponseViewSet(ConfigViewSet):
@@ -198,6 +216,17 @@ class CannedResponseViewSet(ConfigViewSet):
 
     def perform_create(self, serializer: Serializer) -> None:
         serializer.save(created_by=self.request.user)
+
+    # Changing or deleting one: a team lead, those of their own teams; a manager, any.
+    def perform_update(self, serializer: Serializer) -> None:
+        check_team_configuration(user=self.request.user, team_id=serializer.instance.team_id)
+        team = serializer.validated_data.get("team", serializer.instance.team)
+        check_team_configuration(user=self.request.user, team_id=team.pk if team else None)
+        serializer.save()
+
+    def perform_destroy(self, instance: CannedResponse) -> None:
+        check_team_configuration(user=self.request.user, team_id=instance.team_id)
+        super().perform_destroy(instance)
 
     @extend_schema(
         parameters=[CannedRenderQuerySerializer],
