@@ -294,6 +294,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "cxhub.Team", "m2m_fields": {"members"}},
     {"model": "auth.User", "exclude_fields": ["password", "last_login"], "m2m_fields": {"groups"}},
     {"model": "auth.Group", "m2m_fields": {"permissions"}},
+    # Who may see every team's tickets (the People page); the interface language is a personal choice.
+    {"model": "cxhub.Profile", "exclude_fields": ["language", "updated_at"]},
     "tickets.SlaPolicy", "tickets.BusinessCalendar", "tickets.BusinessHours", "tickets.Holiday",
     "tickets.RoutingRule", "tickets.TeamRouting", "tickets.Category", "tickets.ResolutionCode",
     "tickets.CustomField", "tickets.CannedResponse",

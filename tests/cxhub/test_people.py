@@ -225,6 +225,8 @@ def test_an_administrator_changes_roles_teams_flag_and_status_and_the_audit_log_
 
     agent.refresh_from_db()
     assert not agent.is_active and not agent.profile.sees_all_teams
+    flag = LogEntry.objects.get(actor=administrator, content_type__model="profile", action=LogEntry.Action.UPDATE)
+    assert flag.changes_dict == {"sees_all_teams": [True, False]}
 
 
 def test_roles_that_are_not_roles_are_left_alone(admin_client, agent):
