@@ -122,17 +122,17 @@ class Score:
 
 def validate_weights(weights: object) -> dict[str, float]:
     if not isinstance(weights, dict):
-        raise ValueError("Weights must be an object of component: number.")
+        raise ValueError(_("Weights must be an object of component: number."))
     unknown = set(weights) - set(BLEND_KEYS)
     if unknown:
-        raise ValueError(f"Unknown components: {', '.join(sorted(unknown))}.")
+        raise ValueError(_("Unknown components: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     clean: dict[str, float] = {}
     for key, value in weights.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ValueError(f"The weight of {key} must be a number of at least 0.")
+            raise ValueError(_("The weight of %(key)s must be a number of at least 0.") % {"key": key})
         clean[key] = float(value)
     if not any(clean.values()):
-        raise ValueError("At least one weight must be above 0.")
+        raise ValueError(_("At least one weight must be above 0."))
     return clean
 
 
