@@ -6,6 +6,7 @@ score, noise); change them together.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -47,22 +48,31 @@ class Components:
     reopens: int = 0
 
     @classmethod
-    def names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+    def names(cls) -> tuple[str, ...]:
+        return _component_names(cls)
 
     @classmethod
     def from_mapping(cls, row: Mapping[str, object]) -> Components:
         return cls(**{name: int(row.get(name) or 0) for name in cls.names()})  # type: ignore[arg-type]
 
     def __add__(self, other: Components) -> Components:
-        return Components(**{n: getattr(self, n) + getattr(other, n) for n in self.names()})
+        return Components.total((self, other))
 
     @classmethod
     def total(cls, parts: Iterable[Components]) -> Components:
-        result = cls()
+        """The field-by-field sum, in one pass (dashboards add up thousands of these per page)."""
+        names = cls.names()
+        sums = dict.fromkeys(names, 0)
         for part in parts:
-            result = result + part
-        return result
+            values = vars(part)
+            for name in names:
+                sums[name] += values[name]
+        return cls(**sums)
+
+
+@functools.cache
+def _component_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass
