@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cxhub.webhooks.choices import DeliveryStatus
 from cxhub.webhooks.signing import new_event_id, new_secret
@@ -238,10 +239,10 @@ class ImportJob(models.Model):
     """One uploaded CSV file and its run: counts as it goes, and a rejection per row that failed."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=40, help_text="Which importer reads the file, e.g. 'customers'.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
-    PHONE = "phone", "Phone"
-    EMAIL = "email", "E-mail"
-    WEB = "web", "Web"
-    APP = "app", "Mobile app"
-    CHAT = "chat", "Chat"
-    SOCIAL = "social", "Social media"
-    MAIL = "mail", "Post"
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    WEB = "web", _("Web")
+    APP = "app", _("Mobile app")
+    CHAT = "chat", _("Chat")
+    SOCIAL = "social", _("Social media")
+    MAIL = "mail", _("Post")
 
 
 class Language(models.TextChoices):
@@ -24,17 +25,17 @@ class Language(models.TextChoices):
 class SignalKind(models.TextChoices):
     """What an experience signal says. Each kind feeds one or more daily score components."""
 
-    FIRST_RESPONSE = "first_response", "First agent response (value: seconds)"
-    QUEUE_WAIT = "queue_wait", "Wait in queue before the first agent touch (value: seconds)"
-    TICKET_RESOLVED = "ticket_resolved", "Ticket resolved (value: seconds to resolve)"
-    SLA_MET = "sla_met", "Resolution within SLA"
-    SLA_BREACHED = "sla_breached", "Resolution SLA breached"
-    FIRST_CONTACT_RESOLUTION = "first_contact_resolution", "Resolved at first contact"
-    FCR_REVOKED = "fcr_revoked", "First-contact resolution revoked by a reopen"
-    TICKET_REOPENED = "ticket_reopened", "Ticket reopened"
-    NPS_ANSWER = "nps_answer", "NPS answer (value: 0-10)"
-    CSAT_ANSWER = "csat_answer", "CSAT answer (value: 1-5)"
-    CES_ANSWER = "ces_answer", "CES answer (value: 1-7)"
+    FIRST_RESPONSE = "first_response", _("First agent response (value: seconds)")
+    QUEUE_WAIT = "queue_wait", _("Wait in queue before the first agent touch (value: seconds)")
+    TICKET_RESOLVED = "ticket_resolved", _("Ticket resolved (value: seconds to resolve)")
+    SLA_MET = "sla_met", _("Resolution within SLA")
+    SLA_BREACHED = "sla_breached", _("Resolution SLA breached")
+    FIRST_CONTACT_RESOLUTION = "first_contact_resolution", _("Resolved at first contact")
+    FCR_REVOKED = "fcr_revoked", _("First-contact resolution revoked by a reopen")
+    TICKET_REOPENED = "ticket_reopened", _("Ticket reopened")
+    NPS_ANSWER = "nps_answer", _("NPS answer (value: 0-10)")
+    CSAT_ANSWER = "csat_answer", _("CSAT answer (value: 1-5)")
+    CES_ANSWER = "ces_answer", _("CES answer (value: 1-7)")
 
 
 # The value range each answer kind accepts, on the standard scale the metrics are defined on.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from journeys.models.core import Customer, Journey, Program, Touchpoint
 
@@ -13,12 +14,12 @@ from journeys.models.core import Customer, Journey, Program, Touchpoint
 class ScoreMetric(models.TextChoices):
     """Figures a goal or an alert can be about; `experience` is the blended 0-100 score."""
 
-    EXPERIENCE = "experience", "Experience score"
-    NPS = "nps", "NPS"
-    CSAT = "csat", "CSAT"
-    CES = "ces", "CES (easy)"
-    SLA = "sla", "SLA attainment"
-    FCR = "fcr", "First-contact resolution"
+    EXPERIENCE = "experience", _("Experience score")
+    NPS = "nps", _("NPS")
+    CSAT = "csat", _("CSAT")
+    CES = "ces", _("CES (easy)")
+    SLA = "sla", _("SLA attainment")
+    FCR = "fcr", _("First-contact resolution")
 
 
 class Persona(models.Model):
@@ -71,10 +72,10 @@ class Goal(models.Model):
 
 
 class InitiativeStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    ACTIVE = "active", "In progress"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Initiative(models.Model):
@@ -110,14 +111,14 @@ class Initiative(models.Model):
 
 
 class AlertKind(models.TextChoices):
-    BELOW_TARGET = "below_target", "Below target"
-    DROP = "drop", "Drop against baseline"
+    BELOW_TARGET = "below_target", _("Below target")
+    DROP = "drop", _("Drop against baseline")
 
 
 class AlertStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class Alert(models.Model):
@@ -179,9 +180,9 @@ class Alert(models.Model):
 
 
 class HealthBand(models.TextChoices):
-    HEALTHY = "healthy", "Healthy"
-    WATCH = "watch", "Watch"
-    AT_RISK = "at_risk", "At risk"
+    HEALTHY = "healthy", _("Healthy")
+    WATCH = "watch", _("Watch")
+    AT_RISK = "at_risk", _("At risk")
 
 
 class CustomerHealth(models.Model):
@@ -210,9 +211,9 @@ class CustomerHealth(models.Model):
 
 
 class AnalysisKind(models.TextChoices):
-    SERVICE_IMPACT = "service_impact", "Service impact"
-    KEY_DRIVERS = "key_drivers", "Key drivers"
-    PUBLISHED_SCORES = "published_scores", "Scores last published to webhooks"
+    SERVICE_IMPACT = "service_impact", _("Service impact")
+    KEY_DRIVERS = "key_drivers", _("Key drivers")
+    PUBLISHED_SCORES = "published_scores", _("Scores last published to webhooks")
 
 
 class AnalysisSnapshot(models.Model):
