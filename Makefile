@@ -74,6 +74,10 @@ bench: $(VENV)/.installed
 	DATABASE_URL=$(BENCH_FULL_URL) $(PY) bench/rollup_full.py --runs $(BENCH_RUNS)
 	DATABASE_URL=$(BENCH_FULL_URL) $(PY) bench/rollup_incremental.py --runs $(BENCH_RUNS) --compare-url $(BENCH_TENTH_URL)
 
+# The restart drills (redis_restart, postgres_restart) start PostgreSQL and Redis servers of their own from
+# the installed binaries, on free ports; they never touch BENCH_*_URL.
 drills: $(VENV)/.installed
 	DATABASE_URL=$(BENCH_TENTH_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/drills/kill_worker.py
+	$(PY) bench/drills/redis_restart.py
+	$(PY) bench/drills/postgres_restart.py
 	DATABASE_URL=$(BENCH_TENTH_URL) $(PY) bench/drills/idempotency.py
