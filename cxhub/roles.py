@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
@@ -232,22 +232,23 @@ def sync_role_groups(**kwargs: Any) -> None:
         group.permissions.set(perms)
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
+# The order in which the page header names a person's main role.
+_HEADER_ORDER = (ADMINISTRATOR, CX_MANAGER, TEAM_LEAD, SUPPORT_AGENT, API_CLIENT_WRITE, API_CLIENT_READ)
+SESSION_ROLES = "cxhub_roles"
+
+
+def session_role_label(request: Any) -> Any:
+    """The signed-in person's main role as the page header names it, or "".
+
+    The role names are read once per session (a sign-in starts a new one), so a page does not spend a
+    query on a label; a role given or taken away meanwhile shows from the next sign-in. Permissions
+    themselves are always checked afresh.
+    """
+    user = request.user
     if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    # Cached on the user object: the base layout asks on every page.
-    cache = getattr(user, "_cxhub_roles", None)
-    if cache is None:
-        cache = set(user.groups.values_list("name", flat=True))
-        user._cxhub_roles = cache  # type: ignore[union-attr]
-    return role in cache
-
-
-def is_manager(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return has_role(user, CX_MANAGER)
-
-
-def is_agent(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return has_role(user, SUPPORT_AGENT)
+        return ""
+    names = request.session.get(SESSION_ROLES)
+    if names is None:
+        names = sorted(user.groups.values_list("name", flat=True))
+        request.session[SESSION_ROLES] = names
+    return next((ROLE_LABELS[role] for role in _HEADER_ORDER if role in names), "")
