@@ -149,3 +149,15 @@ def test_it_refuses_what_cannot_run_a_clock():
         Calendar(time_zone="UTC")  # no hours, not 24x7
     with pytest.raises(ValueError, match="aware"):
         Calendar.always().add_business_minutes(dt.datetime(2026, 1, 1), 5)
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "x" * 300, "../etc/passwd"])
+def test_a_time_zone_the_system_cannot_look_up_is_refused_with_a_clear_error(name):
+    from django.core.exceptions import ValidationError
+
+    from tickets.models.sla import validate_time_zone
+
+    with pytest.raises(ValidationError, match="not a time zone name"):
+        validate_time_zone(name)
+    with pytest.raises(CalendarError, match="Unknown time zone"):
+        Calendar(time_zone=name, weekly={})

@@ -74,7 +74,7 @@ class Calendar:
     def __post_init__(self) -> None:
         try:
             tz = zoneinfo.ZoneInfo(self.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             raise CalendarError(f"Unknown time zone {self.time_zone!r}.") from None
         object.__setattr__(self, "_tz", tz)
         merged = {day: _merge(spans) for day, spans in self.weekly.items() if spans}
