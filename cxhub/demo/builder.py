@@ -196,6 +196,8 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("agent", "Eleni", "Georgiou", roles.SUPPORT_AGENT, ("Customer care", "Billing")),
     UserSpec("minh", "Minh", "Trần", roles.SUPPORT_AGENT, ("Showroom", "Service centre")),
     UserSpec("sara", "Sara", "Ahmadi", roles.SUPPORT_AGENT, ("Customer care", "Digital")),
+    UserSpec("lead", "Nikos", "Pappas", roles.TEAM_LEAD, ("Customer care", "Billing")),
+    UserSpec("admin", "Ava", "Karimi", roles.ADMINISTRATOR),
 )
 
 NPS, CSAT, CES = SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES
@@ -578,7 +580,7 @@ class _Builder:
             team, _ = Team.objects.get_or_create(name=name, defaults={"email": email})
             self.teams[name] = team
         roles.sync_role_groups()
-        groups = {role: Group.objects.get(name=role) for role in (roles.CX_MANAGER, roles.SUPPORT_AGENT)}
+        groups = {role: Group.objects.get(name=role) for role in {spec.role for spec in USERS}}
         # One hash for all demo users: they share the published demo password, and hashing is slow.
         password = make_password(PASSWORD)
         user_model = get_user_model()
@@ -939,5 +941,7 @@ def login_help() -> list[str]:
         f"Open {URL} and log in with password {PASSWORD!r} as:",
         "  manager  (CX manager: dashboards, journeys, surveys; also the admin at /admin/)",
         f"  {agents}  (support agents: the ticket queue)",
+        "  lead  (team lead: assigns the tickets of Customer care and Billing)",
+        "  admin  (administrator: people, roles, teams, API tokens, the audit log)",
     ]
 
