@@ -314,6 +314,37 @@ def test_a_broken_catalogue_stops_the_build_and_names_the_place(tmp_path, broken
     assert not mo.exists()  # nothing is written while any catalogue is broken
 
 
+def test_a_plural_form_may_name_the_count_that_only_the_plural_msgid_names(tmp_path):
+    po = _write_po(tmp_path, "vi", {})
+    po.write_text(po.read_text(encoding="utf-8").replace("nplurals=2; plural=(n != 1)", "nplurals=1; plural=0")
+                  + '\n#, python-format\nmsgid "the last day"\nmsgid_plural "the last %(days)s days"\n'
+                    'msgstr[0] "%(days)s ngày qua"\n', encoding="utf-8")
+
+    out = _compile(tmp_path)
+
+    assert "vi (django): 1 translated" in out
+
+
+def test_the_projects_catalogues_are_complete(tmp_path):
+    """Every string of the interface has a real translation in Greek, Vietnamese and Persian."""
+    shutil.copytree(Path(settings.BASE_DIR) / "locale", tmp_path / "locale",
+                    ignore=shutil.ignore_patterns("*.mo"))
+
+    out = _compile(tmp_path / "locale")
+
+    for language in ("el", "vi", "fa"):
+        counts = re.search(rf"^{language} \(django\): (\d+) translated, (\d+) fuzzy, (\d+) untranslated$", out, re.M)
+        assert counts and int(counts[1]) > 1000 and (counts[2], counts[3]) == ("0", "0"), out
+
+
+@pytest.mark.parametrize("language, word", [("el", "Αιτήματα"), ("vi", "Phiếu"), ("fa", "تیکت")])
+def test_the_ticket_queue_reads_in_each_language(agent_client, language, word):
+    page = agent_client.get("/tickets/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert word in page
+    assert "All open" not in page  # the default queue's name, translated too
+
+
 def test_the_projects_catalogues_compile(tmp_path):
     shutil.copytree(Path(settings.BASE_DIR) / "locale", tmp_path / "locale",
                     ignore=shutil.ignore_patterns("*.mo"))

@@ -122,6 +122,18 @@ def po_syntax_errors(text: str) -> list[tuple[int, str]]:
     return errors
 
 
+def _plural_placeholder(message: Message, error: str) -> bool:
+    """Whether `error` is Babel objecting to a plural form naming a placeholder of the plural msgid.
+
+    Babel checks the first form against the singular msgid alone, but in a language with one plural
+    form (Vietnamese), or whose first form also covers other counts, that form must name the count
+    just as the plural msgid does; gettext's own msgfmt accepts it.
+    """
+    match = re.fullmatch(r"unknown named placeholder '(\w+)'", error)
+    return bool(match and isinstance(message.id, (list, tuple))
+                and f"%({match.group(1)})" in message.id[-1])
+
+
 def read_catalog(po_path: Path) -> Catalog:
     """The catalogue of a .po file; CommandError naming the file and line when it is not valid."""
     try:
@@ -143,6 +155,8 @@ def read_catalog(po_path: Path) -> Catalog:
         if message.fuzzy:
             continue  # left out of the .mo, so it cannot break a page
         for error in errors:
+            if _plural_placeholder(message, str(error)):
+                continue
             line = f":{message.lineno}" if message.lineno else ""
             problems.append(f"{po_path}{line}: {message.id!r}: {error}")
     if problems:
