@@ -645,9 +645,9 @@ _TICKET_CONTEXT = ("jsonb_build_object('team_id', team_id, 'assignee_id', assign
 # The signals tickets.services records for these tickets, as they would have been recorded.
 TICKET_SIGNAL_INSERT = f"""
 INSERT INTO journeys_experiencesignal (touchpoint_id, customer_id, kind, value, segment, source, source_id,
-    occurred_at, recorded_at, context)
+    occurred_at, recorded_at, context, external_id)
 SELECT touchpoint_id, customer_id, kind, value, segment, 'ticket', source_id, occurred_at, now(),
-       {_TICKET_CONTEXT}
+       {_TICKET_CONTEXT}, ''
 FROM (
   SELECT p.*, 'queue_wait' AS kind, greatest(0, round(extract(epoch FROM touched_at - created)))::float8 AS value,
          id::text AS source_id, touched_at AS occurred_at, 1 AS o
@@ -728,16 +728,16 @@ FROM w LEFT JOIN gen_comment cm
 RESPONSE_INSERT = """
 INSERT INTO feedback_response (id, survey_id, customer_id, touchpoint_id, ticket_id, score, comment, language,
     scale_min, scale_max, survey_version, version_id, answers, formula_version, invitation_id, sentiment,
-    follow_up_ticket_id, loop_closed_at, answered_at, created_at)
+    follow_up_ticket_id, loop_closed_at, answered_at, created_at, external_id)
 SELECT id, survey_id, customer_id, touchpoint_id, ticket_id, score, comment, language, low, high, version,
-       version_id, '{}'::jsonb, %(formula)s, NULL, sentiment, NULL, NULL, answered_at, answered_at
+       version_id, '{}'::jsonb, %(formula)s, NULL, sentiment, NULL, NULL, answered_at, answered_at, ''
 FROM gen_rplan ORDER BY id
 """
 
 # The answer signal feedback.services.response_submit records, with the context it freezes.
 RESPONSE_SIGNAL_INSERT = """
 INSERT INTO journeys_experiencesignal (touchpoint_id, customer_id, kind, value, segment, source, source_id,
-    occurred_at, recorded_at, context)
+    occurred_at, recorded_at, context, external_id)
 SELECT touchpoint_id, customer_id, signal_kind, score, segment, 'response', id::text, answered_at, now(),
        jsonb_build_object(
          'survey_id', survey_id, 'survey_version', version, 'scale', jsonb_build_array(low, high),
@@ -746,7 +746,8 @@ SELECT touchpoint_id, customer_id, signal_kind, score, segment, 'response', id::
          'ticket_touchpoint_id', CASE WHEN ticket_id IS NOT NULL THEN touchpoint_id END,
          'ticket_status', CASE WHEN ticket_id IS NOT NULL THEN 'resolved' END,
          'ticket_sla', CASE WHEN ticket_id IS NULL THEN NULL WHEN sla_status = 'breached' THEN 'breached'
-                            ELSE 'met' END)
+                            ELSE 'met' END),
+       ''
 FROM gen_rplan ORDER BY answered_at, id
 """
 
