@@ -19,3 +19,5 @@ class CxhubConfig(AppConfig):
         post_migrate.connect(roles.sync_role_groups, dispatch_uid="cxhub.sync_role_groups")
         # The profile language is read at login and kept in the session (cxhub.languages).
         user_logged_in.connect(languages.remember_profile_language, dispatch_uid="cxhub.remember_profile_language")
+        # So are the role names the page header shows (cxhub.roles.session_role_label).
+        user_logged_in.connect(roles.remember_role_names, dispatch_uid="cxhub.remember_role_names")

@@ -237,18 +237,23 @@ _HEADER_ORDER = (ADMINISTRATOR, CX_MANAGER, TEAM_LEAD, SUPPORT_AGENT, API_CLIENT
 SESSION_ROLES = "cxhub_roles"
 
 
+def remember_role_names(sender: object, request: Any = None, user: Any = None, **kwargs: object) -> None:
+    """On login (user_logged_in): keep the person's role names in the session for the page header."""
+    if request is not None and user is not None:
+        request.session[SESSION_ROLES] = sorted(user.groups.values_list("name", flat=True))
+
+
 def session_role_label(request: Any) -> Any:
     """The signed-in person's main role as the page header names it, or "".
 
-    The role names are read once per session (a sign-in starts a new one), so a page does not spend a
-    query on a label; a role given or taken away meanwhile shows from the next sign-in. Permissions
-    themselves are always checked afresh.
+    The role names are read at sign-in and kept in the session, so a page does not spend a query on a
+    label; a role given or taken away meanwhile shows from the next sign-in. Permissions themselves are
+    always checked afresh. A session from before sign-ins kept them reads them, without writing.
     """
     user = request.user
     if not user.is_authenticated:
         return ""
     names = request.session.get(SESSION_ROLES)
     if names is None:
-        names = sorted(user.groups.values_list("name", flat=True))
-        request.session[SESSION_ROLES] = names
+        names = list(user.groups.values_list("name", flat=True))
     return next((ROLE_LABELS[role] for role in _HEADER_ORDER if role in names), "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import gettext
 import re
@@ -10,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -268,23 +268,16 @@ PUBLIC_SOURCES = ("feedback/public_views.py", "feedback/forms_public.py", "feedb
                   "templates/feedback/public/")
 
 
-def _po_entries(path: Path) -> list[tuple[str, str, str]]:
-    """(references, msgid, msgstr) of each entry of a catalog, wrapped lines joined; the header is left out."""
-    entries: list[tuple[str, str, str]] = []
-    refs, parts, current = "", {"msgid": "", "msgstr": ""}, None
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith("#:"):
-            refs += line
-        elif line.startswith(("msgid ", "msgstr ")):
-            current, _, quoted = line.partition(" ")
-            parts[current] = ast.literal_eval(quoted)
-        elif line.startswith('"') and current:
-            parts[current] += ast.literal_eval(line)
-        elif not line.strip():
-            if parts["msgid"]:
-                entries.append((refs, parts["msgid"], parts["msgstr"]))
-            refs, parts, current = "", {"msgid": "", "msgstr": ""}, None
-    return entries
+def _po_entries(path: Path) -> list[tuple[str, str, str, str | None]]:
+    """(references, msgid, msgstr, context) of each singular entry of a catalog; the header is left out."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    return [
+        (" ".join(f"{file}:{line}" for file, line in message.locations), message.id, message.string,
+         message.context)
+        for message in catalog
+        if message.id and isinstance(message.id, str)
+    ]
 
 
 @pytest.mark.parametrize("language", ["el", "vi", "fa"])
@@ -294,14 +287,15 @@ def test_every_public_string_is_translated_and_compiled(language):
     with (folder / "django.mo").open("rb") as compiled:
         catalog = gettext.GNUTranslations(compiled)
 
-    public = [(msgid, msgstr) for refs, msgid, msgstr in entries if any(src in refs for src in PUBLIC_SOURCES)]
+    public = [(msgid, msgstr) for refs, msgid, msgstr, _ in entries if any(src in refs for src in PUBLIC_SOURCES)]
     assert len(public) >= 30
     for msgid, msgstr in public:
         assert msgstr, f"{msgid!r} is not translated"
         assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", msgstr)), msgid
-    for _, msgid, msgstr in entries:
+    for _, msgid, msgstr, context in entries:
         if msgstr:
-            assert catalog.gettext(msgid) == msgstr, f"{msgid!r}: run compilemessages"
+            shown = catalog.pgettext(context, msgid) if context else catalog.gettext(msgid)
+            assert shown == msgstr, f"{msgid!r}: run make translations"
 
 
 def test_a_standard_survey_asks_its_question_in_the_customers_language(db):
