@@ -113,11 +113,14 @@ def wrk(port: int, key: str, seconds: int, *, rate: int | None) -> dict[str, flo
     env = dict(os.environ, CXHUB_TOKEN=key, CXHUB_CUSTOMERS=",".join(map(str, customers)),
                CXHUB_TOUCHPOINTS=",".join(map(str, touchpoints)),
                CXHUB_DELAY_MS=str(CONNECTIONS * 1000 / rate) if rate else "0")
-    out = subprocess.run(
+    run = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s", "-s", str(LUA),
          f"http://127.0.0.1:{port}/api/v1/tickets/"],
-        env=env, capture_output=True, text=True, check=True,
-    ).stdout
+        env=env, capture_output=True, text=True, check=False,
+    )
+    if run.returncode:
+        sys.exit(f"wrk failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
+    out = run.stdout
     line = next((row for row in out.splitlines() if row.startswith("RESULT ")), None)
     if line is None:
         sys.exit(f"wrk printed no result:\n{out}")

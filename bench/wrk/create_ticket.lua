@@ -15,7 +15,7 @@ local customers = split(os.getenv("CXHUB_CUSTOMERS"))
 local touchpoints = split(os.getenv("CXHUB_TOUCHPOINTS"))
 local threads = {}
 local counter = 0
-local errors = 0
+errors = 0  -- global: done() reads each thread's count with thread:get
 local thread_id = 0
 
 function setup(thread)
