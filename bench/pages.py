@@ -4,7 +4,8 @@
         [--runs 5] [--requests 20] [--only api,dashboard,journey,queue] [--deep-page 1000]
 
 Everything runs in process through Django's test client (no HTTP server, no network): each scenario is
-requested a few times to warm the caches PostgreSQL and Django keep, then --runs runs of --requests
+requested a few times to warm the caches PostgreSQL and Django keep (and the objects alive by then are
+frozen out of the garbage collector, as gunicorn.conf.py does in a server), then --runs runs of --requests
 requests each; a run's p95 is its 95th percentile, and the figure printed is the median over the runs
 of those p95s (with the median latency beside it). Targets (issue "Scale and resilience", 2c, 2f, 2g):
 
@@ -20,6 +21,7 @@ Each scenario prints PASS or ABOVE; the script exits 1 when any target is missed
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import time
@@ -112,6 +114,7 @@ def seq_scans(queries: list[dict[str, str]]) -> list[str]:
 def measure(scenario: Scenario, runs: int, requests: int) -> Outcome:
     for _ in range(3):
         request(scenario)
+    gc.freeze()  # as gunicorn.conf.py does once a worker has loaded the app
     queries = captured_queries(scenario)
     p95s, medians = [], []
     for _ in range(runs):
