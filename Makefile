@@ -73,6 +73,9 @@ bench-data: $(VENV)/.installed
 bench: $(VENV)/.installed
 	DATABASE_URL=$(BENCH_FULL_URL) $(PY) bench/rollup_full.py --runs $(BENCH_RUNS)
 	DATABASE_URL=$(BENCH_FULL_URL) $(PY) bench/rollup_incremental.py --runs $(BENCH_RUNS) --compare-url $(BENCH_TENTH_URL)
+	DATABASE_URL=$(BENCH_FULL_URL) $(PY) bench/pages.py --runs $(BENCH_RUNS) --requests 50 --deep-page 1000
+	DATABASE_URL=$(BENCH_FULL_URL) $(PY) bench/customer_upsert.py --runs $(BENCH_RUNS) --records 10000
+	DATABASE_URL=$(BENCH_FULL_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/ticket_create_load.py --runs $(BENCH_RUNS)
 
 # The restart drills (redis_restart, postgres_restart) start PostgreSQL and Redis servers of their own from
 # the installed binaries, on free ports; they never touch BENCH_*_URL.
