@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.urls import path
 
+import cxhub.converters  # noqa: F401 (registers the id64 converter)
 from cxhub.imports import views
-
-
-class _IdConverter:
-    """A 64-bit id: a longer number is a 404 here, never an overflow in the database."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(_IdConverter, "import_id")
 
 app_name = "imports"
 
@@ -27,8 +13,8 @@ urlpatterns = [
     path("", views.job_list, name="list"),
     path("new/", views.job_create, name="create"),
     path("templates/<slug:kind>.csv", views.kind_template, name="template"),
-    path("<import_id:pk>/", views.job_detail, name="detail"),
-    path("<import_id:pk>/progress/", views.job_progress, name="progress"),
-    path("<import_id:pk>/rejected-rows.csv", views.job_rejects, name="rejects"),
-    path("<import_id:pk>/run-again/", views.job_rerun, name="rerun"),
+    path("<id64:pk>/", views.job_detail, name="detail"),
+    path("<id64:pk>/progress/", views.job_progress, name="progress"),
+    path("<id64:pk>/rejected-rows.csv", views.job_rejects, name="rejects"),
+    path("<id64:pk>/run-again/", views.job_rerun, name="rerun"),
 ]
