@@ -59,6 +59,26 @@ class Progress:
         return elapsed
 
 
+def database_url() -> str:
+    """The DATABASE_URL of the connection Django uses, for processes a benchmark or drill starts."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    s = connection.settings_dict
+    credentials = quote(s["USER"] or "", safe="")
+    if s.get("PASSWORD"):
+        credentials += ":" + quote(s["PASSWORD"], safe="")
+    port = f":{s['PORT']}" if s["PORT"] else ""
+    return f"postgres://{credentials}@{s['HOST'] or 'localhost'}{port}/{quote(s['NAME'], safe='')}"
+
+
+def log_tail(log: Path, lines: int) -> str:
+    """The last lines of a started process's log, to show when it failed."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
 def timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.common import log_tail
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 90.0  # seconds for a server or process to answer: generous, the machine may be busy
 STOP_TIMEOUT = 30.0
@@ -72,8 +74,7 @@ def wait_until(check: Callable[[], bool], *, timeout: float, what: str, interval
 
 
 def tail(path: Path, lines: int = 30) -> str:
-    text = path.read_text(errors="replace") if path.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
+    return log_tail(path, lines)
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------------
@@ -592,3 +593,22 @@ def _main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     _main(sys.argv[1:])
+
+
+def drill_main(*, title: str, stopped: str, run_drill: Callable[..., Any]) -> Any:
+    """The command line of a restart drill: --seconds of traffic, --down seconds with `stopped` stopped,
+    --threads; a drill that cannot run exits 2. Returns the drill's result for the caller to report."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=title)
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long the traffic runs")
+    parser.add_argument("--down", type=float, default=8.0, help=f"how long {stopped} stays stopped")
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    try:
+        return run_drill(seconds=args.seconds, down=args.down, threads=args.threads)
+    except ServerMissing as exc:
+        print(f"FAIL: cannot run the drill: {exc}")
+    except DrillError as exc:
+        print(f"FAIL: the drill could not run: {exc}")
+    sys.exit(2)

@@ -49,6 +49,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import connection
 
+from bench.common import database_url, log_tail
 from cxhub.idempotency import REPLAYED_HEADER
 from cxhub.models import IdempotencyRecord
 from cxhub.roles import API_CLIENT_WRITE
@@ -94,19 +95,7 @@ class Server:
     log: Path
 
     def tail(self, lines: int = 30) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def database_url() -> str:
-    from urllib.parse import quote
-
-    s = connection.settings_dict
-    credentials = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        credentials += ":" + quote(s["PASSWORD"], safe="")
-    port = f":{s['PORT']}" if s["PORT"] else ""
-    return f"postgres://{credentials}@{s['HOST'] or 'localhost'}{port}/{quote(s['NAME'], safe='')}"
+        return log_tail(self.log, lines)
 
 
 def free_port() -> int:

@@ -46,7 +46,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu import Exchange, Queue
 
-from bench.common import components_checksum
+from bench.common import components_checksum, database_url, log_tail
 from cxhub.celery import app
 from journeys.choices import SignalKind
 from journeys.models import ExperienceSignal, RollupWatermark, ScoreComponentDaily, Touchpoint
@@ -91,19 +91,7 @@ class Worker:
     log: Path
 
     def tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def database_url() -> str:
-    from urllib.parse import quote
-
-    s = connection.settings_dict
-    credentials = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        credentials += ":" + quote(s["PASSWORD"], safe="")
-    port = f":{s['PORT']}" if s["PORT"] else ""
-    return f"postgres://{credentials}@{s['HOST'] or 'localhost'}{port}/{quote(s['NAME'], safe='')}"
+        return log_tail(self.log, lines)
 
 
 def record_signals(n: int, rng: random.Random) -> None:

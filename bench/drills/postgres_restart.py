@@ -18,7 +18,6 @@ not run).
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 import tempfile
@@ -34,15 +33,14 @@ if __name__ == "__main__":
 from bench.drills._servers import (
     App,
     Call,
-    DrillError,
     PostgresServer,
     RedisServer,
     Reply,
-    ServerMissing,
     Traffic,
     Verdicts,
     check_binaries,
     cleanup,
+    drill_main,
     finish,
     http_call,
 )
@@ -183,20 +181,8 @@ def _judge(result: DrillResult, calls: list[Call], *, web_survived: bool, create
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30.0, help="how long the traffic runs")
-    parser.add_argument("--down", type=float, default=8.0, help="how long PostgreSQL stays stopped")
-    parser.add_argument("--threads", type=int, default=4)
-    args = parser.parse_args()
     started = time.monotonic()
-    try:
-        result = run_drill(seconds=args.seconds, down=args.down, threads=args.threads)
-    except ServerMissing as exc:
-        print(f"FAIL: cannot run the drill: {exc}")
-        sys.exit(2)
-    except DrillError as exc:
-        print(f"FAIL: the drill could not run: {exc}")
-        sys.exit(2)
+    result = drill_main(title=__doc__.splitlines()[0], stopped="PostgreSQL", run_drill=run_drill)
     print(f"{'PASS' if result.passed else 'FAIL'}: PostgreSQL restart drill in {time.monotonic() - started:.0f} s")
     sys.exit(0 if result.passed else 1)
 

@@ -22,7 +22,6 @@ once; every event reached the receiver. Exits 1 when any check fails (2 when the
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import random
@@ -46,11 +45,11 @@ from bench.drills._servers import (
     Receiver,
     RedisServer,
     Reply,
-    ServerMissing,
     Traffic,
     Verdicts,
     check_binaries,
     cleanup,
+    drill_main,
     finish,
     http_call,
     wait_until,
@@ -234,20 +233,8 @@ def _judge(result: DrillResult, calls: list[Call], *, mark: int, last: int, pend
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30.0, help="how long the traffic runs")
-    parser.add_argument("--down", type=float, default=8.0, help="how long Redis stays stopped")
-    parser.add_argument("--threads", type=int, default=4)
-    args = parser.parse_args()
     started = time.monotonic()
-    try:
-        result = run_drill(seconds=args.seconds, down=args.down, threads=args.threads)
-    except ServerMissing as exc:
-        print(f"FAIL: cannot run the drill: {exc}")
-        sys.exit(2)
-    except DrillError as exc:
-        print(f"FAIL: the drill could not run: {exc}")
-        sys.exit(2)
+    result = drill_main(title=__doc__.splitlines()[0], stopped="Redis", run_drill=run_drill)
     verdict = "PASS" if result.passed else "FAIL"
     print(f"{verdict}: Redis restart drill in {time.monotonic() - started:.0f} s")
     sys.exit(0 if result.passed else 1)
