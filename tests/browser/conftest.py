@@ -66,8 +66,14 @@ class Watched:
         self.problems: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
-        page.on("requestfailed", lambda req: self.problems.append(f"request failed: {req.url}"))
+        page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
+
+    def _request_failed(self, request) -> None:
+        # A request the browser itself abandoned (the page moved on before, say, the favicon arrived) is
+        # not a failure of the app; anything else (refused, reset, timed out) is.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def _response(self, response) -> None:
         if response.status >= 400:
