@@ -23,12 +23,11 @@ from rest_framework import serializers
 from cxhub.exceptions import ConflictError, DomainError
 from cxhub.imports import CREATED, UNCHANGED, UPDATED, Column, Importer, Row, RowOutcome
 from feedback.api.serializers import MAX_ID, ResponseCreateSerializer
-from feedback.choices import SIGNAL_KINDS, Audience
+from feedback.choices import SIGNAL_KINDS
 from feedback.loop import frozen_ticket_context
 from feedback.models import Response, Survey, SurveyVersion
 from feedback.sentiment import analyse as analyse_sentiment
-from feedback.services import ANSWER_CLOCK_SKEW, SIGNAL_SOURCE
-from journeys.choices import Language
+from feedback.services import SIGNAL_SOURCE, response_check
 from journeys.importers import TouchpointRefField
 from journeys.models import Customer, Touchpoint
 from journeys.scoring import FORMULA_VERSION
@@ -92,25 +91,8 @@ def _check(*, survey: Survey, customer: Customer, score: int, answered_at: dt.da
     answers it was given. Returns the touchpoint and the language the answer counts with."""
     if timezone.is_naive(answered_at):
         raise DomainError("answered_at needs a time zone.", field="answered_at")
-    if answered_at > timezone.now() + ANSWER_CLOCK_SKEW:
-        raise DomainError("An answer cannot be given in the future.", field="answered_at")
-    if survey.audience != Audience.CUSTOMERS:
-        raise DomainError("Staff pulse answers are anonymous and are not customer responses.", field="survey")
-    if isinstance(score, bool) or not isinstance(score, int):
-        raise DomainError("The score must be a whole number.", field="score")
-    if score not in survey.scale:
-        raise DomainError(f"The score must be from {survey.scale_min} to {survey.scale_max}.", field="score")
-    if ticket is not None and ticket.customer_id != customer.pk:
-        raise DomainError("That ticket belongs to another customer.", field="ticket")
-    touchpoint = touchpoint or (ticket.touchpoint if ticket else None) or survey.touchpoint
-    if touchpoint is None:
-        raise DomainError("Say which touchpoint this answer is about: the survey has none.", field="touchpoint")
-    if not touchpoint.is_active:
-        raise DomainError("That touchpoint is no longer active.", field="touchpoint")
-    language = language or customer.language
-    if language not in Language.values:
-        raise DomainError(f"Unknown language {language!r}.", field="language")
-    return touchpoint, language
+    return response_check(survey=survey, customer=customer, score=score, answered_at=answered_at,
+                          touchpoint=touchpoint, ticket=ticket, language=language, closed_survey_ok=True)
 
 
 def _reimport(response: Response, *, facts: dict[str, Any], comment: str, language: str) -> bool:

@@ -59,6 +59,36 @@ def survey_create(
     return survey
 
 
+def response_check(
+    *, survey: Survey, customer: Customer, score: int, answered_at: dt.datetime, touchpoint: Touchpoint | None,
+    ticket: Ticket | None, language: str | None, closed_survey_ok: bool = False,
+) -> tuple[Touchpoint, str]:
+    """The rules an answer must meet (DomainError naming the field otherwise); returns the touchpoint it is
+    about (given, else the ticket's, else the survey's) and the language it counts with. An import of
+    past answers may bring in those of a survey closed since (`closed_survey_ok`)."""
+    if answered_at > timezone.now() + ANSWER_CLOCK_SKEW:
+        raise DomainError("An answer cannot be given in the future.", field="answered_at")
+    if not survey.is_active and not closed_survey_ok:
+        raise DomainError("This survey is closed.", field="survey")
+    if survey.audience != Audience.CUSTOMERS:
+        raise DomainError("Staff pulse answers are anonymous and are not customer responses.", field="survey")
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise DomainError("The score must be a whole number.", field="score")
+    if score not in survey.scale:
+        raise DomainError(f"The score must be from {survey.scale_min} to {survey.scale_max}.", field="score")
+    if ticket is not None and ticket.customer_id != customer.pk:
+        raise DomainError("That ticket belongs to another customer.", field="ticket")
+    touchpoint = touchpoint or (ticket.touchpoint if ticket else None) or survey.touchpoint
+    if touchpoint is None:
+        raise DomainError("Say which touchpoint this answer is about: the survey has none.", field="touchpoint")
+    if not touchpoint.is_active:
+        raise DomainError("That touchpoint is no longer active.", field="touchpoint")
+    language = language or customer.language
+    if language not in Language.values:
+        raise DomainError(f"Unknown language {language!r}.", field="language")
+    return touchpoint, language
+
+
 @transaction.atomic
 def response_submit(
     *,
@@ -77,30 +107,9 @@ def response_submit(
     The touchpoint defaults to the ticket's, then the survey's. The ticket's team and assignee at
     answer time are frozen into the signal, so a later reassignment does not move the credit.
     """
-    now = timezone.now()
-    answered_at = answered_at or now
-    if answered_at > now + ANSWER_CLOCK_SKEW:
-        raise DomainError("An answer cannot be given in the future.", field="answered_at")
-    if not survey.is_active:
-        raise DomainError("This survey is closed.", field="survey")
-    if survey.audience != Audience.CUSTOMERS:
-        raise DomainError("Staff pulse answers are anonymous and are not customer responses.", field="survey")
-    if isinstance(score, bool) or not isinstance(score, int):
-        raise DomainError("The score must be a whole number.", field="score")
-    if score not in survey.scale:
-        raise DomainError(
-            f"The score must be from {survey.scale_min} to {survey.scale_max}.", field="score"
-        )
-    if ticket is not None and ticket.customer_id != customer.pk:
-        raise DomainError("That ticket belongs to another customer.", field="ticket")
-    touchpoint = touchpoint or (ticket.touchpoint if ticket else None) or survey.touchpoint
-    if touchpoint is None:
-        raise DomainError("Say which touchpoint this answer is about.", field="touchpoint")
-    if not touchpoint.is_active:
-        raise DomainError("That touchpoint is no longer active.", field="touchpoint")
-    language = language or customer.language
-    if language not in Language.values:
-        raise DomainError(f"Unknown language {language!r}.", field="language")
+    answered_at = answered_at or timezone.now()
+    touchpoint, language = response_check(survey=survey, customer=customer, score=score, answered_at=answered_at,
+                                          touchpoint=touchpoint, ticket=ticket, language=language)
     response = Response.objects.create(
         survey=survey, customer=customer, touchpoint=touchpoint, ticket=ticket, score=score,
         comment=(comment or "").strip(), language=language, scale_min=survey.scale_min,
