@@ -31,8 +31,7 @@ from feedback.services import SIGNAL_SOURCE, response_check
 from journeys.importers import TouchpointRefField
 from journeys.models import Customer, Touchpoint
 from journeys.scoring import FORMULA_VERSION
-from journeys.services import rollups_deferred, signal_record
-from journeys.tasks import rollup_scores
+from journeys.services import rollup_after_commit, rollups_deferred, signal_record
 from tickets.models import Ticket
 
 
@@ -203,8 +202,7 @@ def write_responses(rows: Sequence[Row], *, actor: AbstractBaseUser | None) -> l
                 outcomes.append(RowOutcome.from_error(error, renames={"ticket": "ticket_external_id"}))
             else:
                 outcomes.append(RowOutcome(outcome))
-    # robust: a broker outage must not fail the batch; beat's rollup catches up.
-    transaction.on_commit(rollup_scores.delay, robust=True)
+    rollup_after_commit()
     return outcomes
 
 

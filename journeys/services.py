@@ -90,6 +90,12 @@ def _queue_rollup() -> None:
         enqueue(rollup_scores, countdown=delay)
 
 
+def rollup_after_commit() -> None:
+    """Queue the (debounced, outage-tolerant) rollup once the current transaction commits: for writers
+    that record signals under rollups_deferred(), such as the CSV imports, when their batch is done."""
+    transaction.on_commit(_queue_rollup)
+
+
 def _check_value(kind: str, value: float | None) -> None:
     if kind not in SignalKind.values:
         raise DomainError(f"Unknown signal kind {kind!r}.", field="kind")

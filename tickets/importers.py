@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
@@ -20,8 +19,7 @@ from cxhub.exceptions import DomainError
 from cxhub.imports import Column, Importer, Row, RowOutcome
 from cxhub.models import Team
 from journeys.importers import TouchpointRefField
-from journeys.services import rollups_deferred
-from journeys.tasks import rollup_scores
+from journeys.services import rollup_after_commit, rollups_deferred
 from tickets.api.serializers import TicketUpsertItemSerializer
 from tickets.models import Category
 from tickets.services.upsert import ticket_import
@@ -111,8 +109,7 @@ def write_tickets(rows: Sequence[Row], *, actor: AbstractBaseUser | None) -> lis
                 outcomes.append(RowOutcome.from_error(error, renames=_TO_COLUMN))
             else:
                 outcomes.append(RowOutcome(outcome))
-    # robust: a broker outage must not fail the batch; beat's rollup catches up.
-    transaction.on_commit(rollup_scores.delay, robust=True)
+    rollup_after_commit()
     return outcomes
 
 
