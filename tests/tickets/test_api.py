@@ -4,6 +4,8 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -12,7 +14,15 @@ from tests.cxhub.factories import UserFactory, agent_user
 from tests.journeys.factories import CustomerFactory, TouchpointFactory
 from tests.tickets.factories import make_ticket
 from tickets.choices import MessageKind, Priority, Status
-from tickets.models import Ticket, TicketEvent, TicketMessage
+from tickets.models import (
+    BusinessCalendar,
+    Category,
+    ResolutionCode,
+    SlaPolicy,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 from tickets.services import ticket_assign, ticket_change_status, ticket_reply, ticket_resolve
 
 pytestmark = pytest.mark.django_db
@@ -181,6 +191,38 @@ def test_the_ticket_list_runs_a_constant_number_of_queries(api_client_for, agent
 
     assert len(response.json()["results"]) == size
     assert response.json()["results"][0]["assignee"]["username"] == "bob"
+
+
+def test_a_page_of_classified_tickets_costs_the_same_queries_as_a_page_of_new_ones(
+        api_client_for, agent, customer, django_assert_max_num_queries):
+    calendar = BusinessCalendar.objects.create(name="Around the clock", around_the_clock=True)
+    policy = SlaPolicy.objects.create(name="Χρυσό συμβόλαιο", priority=Priority.HIGH, calendar=calendar,
+                                      first_response_minutes=30, next_response_minutes=60, resolution_minutes=240)
+    category = Category.objects.create(name="Giao hàng")
+    code = ResolutionCode.objects.create(name="بازپرداخت")
+    older = [make_ticket(customer=customer) for _ in range(3)]
+    Ticket.objects.filter(pk__in=[t.pk for t in older]).update(category=category, resolution_code=code,
+                                                               sla_policy=policy)
+    for _ in range(4):
+        make_ticket(customer=customer)  # newer, and holding none of the three
+    api = api_client_for(agent)
+    api.get(TICKETS)  # the token and the caller's permissions are cached alike for every page
+
+    # pages of 3, newest first: the 4 new tickets fill page 1 and the row that tells it a next page exists
+    with CaptureQueriesContext(connection) as first:
+        page = api.get(f"{TICKETS}?page_size=3").json()
+    first_count = len(first)
+    page = api.get(page["next"]).json()
+    with CaptureQueriesContext(connection) as last, django_assert_max_num_queries(first_count):
+        page = api.get(page["next"]).json()
+
+    assert len(last) == first_count
+    assert [row["id"] for row in page["results"]] == [older[0].pk]
+    assert {key: page["results"][0][key] for key in ("category", "resolution_code", "sla_policy")} == {
+        "category": {"id": category.pk, "name": "Giao hàng"},
+        "resolution_code": {"id": code.pk, "name": "بازپرداخت"},
+        "sla_policy": {"id": policy.pk, "name": "Χρυσό συμβόλαιο"},
+    }
 
 
 # --- Reading one ---------------------------------------------------------------------------------------

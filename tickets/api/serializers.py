@@ -74,16 +74,39 @@ class NamedSummarySerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
+@extend_schema_field(NamedSummarySerializer)
+class NamedLookupField(serializers.Field):
+    """{id, name} of the ticket's category, resolution code or SLA policy, or null.
+
+    The name is read from the `<lookup>_name` annotation that tickets.api.views.with_summary adds, so a page
+    of tickets costs no query per lookup table whatever the tickets hold; a ticket fetched otherwise falls
+    back to its related object.
+    """
+
+    def __init__(self, lookup: str, **kwargs: Any) -> None:
+        self.lookup = lookup
+        super().__init__(source="*", read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, ticket: Ticket) -> dict[str, Any] | None:
+        pk = getattr(ticket, f"{self.lookup}_id")
+        if pk is None:
+            return None
+        name = getattr(ticket, f"{self.lookup}_name", None)
+        if name is None:
+            name = getattr(ticket, self.lookup).name
+        return {"id": pk, "name": name}
+
+
 @extend_schema_serializer(examples=examples.TICKET_EXAMPLES)
 class TicketSerializer(serializers.ModelSerializer):
     customer = CustomerSummarySerializer(read_only=True)
     touchpoint = TouchpointSummarySerializer(read_only=True, allow_null=True)
     team = TeamSummarySerializer(read_only=True, allow_null=True)
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
-    category = NamedSummarySerializer(read_only=True, allow_null=True)
-    resolution_code = NamedSummarySerializer(read_only=True, allow_null=True)
-    sla_policy = NamedSummarySerializer(
-        read_only=True, allow_null=True,
+    category = NamedLookupField("category")
+    resolution_code = NamedLookupField("resolution_code")
+    sla_policy = NamedLookupField(
+        "sla_policy",
         help_text="The policy whose targets the due times follow; null: the default targets by priority.",
     )
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name",

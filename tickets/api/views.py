@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -53,7 +53,16 @@ from tickets.api.serializers import (
     TicketUpsertSerializer,
 )
 from tickets.filters import TicketFilterSet
-from tickets.models import Attachment, Ticket, TicketEvent, TicketLink, TicketMessage
+from tickets.models import (
+    Attachment,
+    Category,
+    ResolutionCode,
+    SlaPolicy,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+    TicketMessage,
+)
 from tickets.selectors import check_ticket_assign, tickets_bulk_access, tickets_visible_to
 from tickets.services import (
     BulkResult,
@@ -77,16 +86,19 @@ UPSERT = ["tickets.view_ticket", "tickets.add_ticket", "tickets.change_ticket"]
 # The CRM's id in the address: anything but a slash (an id with one is upserted through bulk-upsert).
 BY_EXTERNAL_ID = r"by-external-id/(?P<external_id>[^/]+)"
 LINK = [*CHANGE, "tickets.add_ticketlink"]
-# Joined into the ticket query; the small lookup tables come by one query each instead, because every
-# join multiplies the orders PostgreSQL weighs: with all seven joined, planning took 60-110 ms at a
-# million tickets for a query that then ran in under 1 ms (docs/performance.md).
+# Joined into the ticket query. The names of the small lookup tables come as scalar subqueries instead:
+# every join multiplies the orders PostgreSQL weighs (with all seven joined, planning took 60-110 ms at a
+# million tickets for a query that then ran in under 1 ms, docs/performance.md), and a prefetch per table
+# skips its query when no ticket on the page has that lookup, so page 1 and page 1,000 would differ.
 SUMMARY_RELATIONS = ("customer", "touchpoint", "team", "assignee")
-SUMMARY_LOOKUPS = ("category", "resolution_code", "sla_policy", "tags")
+SUMMARY_LOOKUPS = {"category": Category, "resolution_code": ResolutionCode, "sla_policy": SlaPolicy}
 
 
 def with_summary(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What TicketSerializer shows, fetched in a constant number of queries."""
-    return queryset.select_related(*SUMMARY_RELATIONS).prefetch_related(*SUMMARY_LOOKUPS)
+    """What TicketSerializer shows, fetched in the same number of queries whatever the tickets hold."""
+    names = {f"{field}_name": Subquery(model.objects.filter(pk=OuterRef(f"{field}_id")).values("name")[:1])
+             for field, model in SUMMARY_LOOKUPS.items()}
+    return queryset.select_related(*SUMMARY_RELATIONS).annotate(**names).prefetch_related("tags")
 
 
 @extend_schema_view(
