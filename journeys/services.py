@@ -312,6 +312,8 @@ def customers_upsert(*, items: Sequence[Mapping[str, Any]]) -> list[UpsertOutcom
     back to one savepoint per item, so each item still succeeds or fails on its own.
     """
     keys = [str(item.get("external_id") or "").strip() for item in items]
+    if connection.vendor == "postgresql":
+        return _customers_upsert_on_conflict(items, keys)
     existing = {c.external_id: c for c in
                 Customer.objects.select_for_update().filter(external_id__in={k for k in keys if k})}
     outcomes: list[UpsertOutcome] = []
@@ -351,6 +353,94 @@ def customers_upsert(*, items: Sequence[Mapping[str, Any]]) -> list[UpsertOutcom
         if outcome.status != "error":
             outcome.id = ids[outcome.external_id]
     return outcomes
+
+
+def _customers_upsert_on_conflict(items: Sequence[Mapping[str, Any]], keys: list[str]) -> list[UpsertOutcome]:
+    """customers_upsert on PostgreSQL: the rules are checked in Python, then one INSERT ... ON CONFLICT DO
+    UPDATE per set of fields the items give (one, when they all give the same) creates the new customers,
+    changes those that differ (moving their updated_at) and leaves equal ones untouched, and says which
+    rows it created. No SELECT ... FOR UPDATE first: the statement locks what it changes, and a customer
+    another call creates meanwhile is updated instead of failing. Rows are written in key order, so two
+    calls over the same customers lock them in the same order.
+    """
+    nameless = {key for key, item in zip(keys, items, strict=True) if key and "name" not in item}
+    known = (set(Customer.objects.filter(external_id__in=nameless).values_list("external_id", flat=True))
+             if nameless else set())
+    outcomes: list[UpsertOutcome] = []
+    merged: dict[str, dict[str, Any]] = {}  # a key given twice: the later item applies on top
+    for index, (key, item) in enumerate(zip(keys, items, strict=True)):
+        values = {name: item[name] for name in CUSTOMER_UPSERT_FIELDS if name in item}
+        try:
+            if not key:
+                raise DomainError(_("The external_id cannot be empty."), field="external_id")
+            if "name" in values:
+                values["name"] = str(values["name"]).strip()
+                if not values["name"]:
+                    raise DomainError(_("The name cannot be empty."), field="name")
+            elif key not in known and key not in merged:
+                raise DomainError(_("A name is needed to create a customer."), field="name")
+        except DomainError as error:
+            outcomes.append(UpsertOutcome.failed(index, key, error))
+            continue
+        merged.setdefault(key, {}).update(values)
+        outcomes.append(UpsertOutcome(index, key, "updated"))
+    by_fields: dict[tuple[str, ...], list[str]] = {}
+    for key in sorted(merged):
+        by_fields.setdefault(tuple(name for name in CUSTOMER_UPSERT_FIELDS if name in merged[key]), []).append(key)
+    ids: dict[str, int] = {}
+    created: set[str] = set()
+    now = timezone.now()
+    for fields, group in by_fields.items():
+        if not fields:
+            continue  # nothing to set on customers that exist: only their ids are answered
+        for start in range(0, len(group), 1000):
+            for pk, key, was_created in _customers_insert_on_conflict(
+                    [(key, merged[key]) for key in group[start:start + 1000]], fields, now):
+                ids[key] = pk
+                if was_created:
+                    created.add(key)
+    unchanged = set(merged) - set(ids)
+    if unchanged:
+        ids.update((key, pk) for pk, key in
+                   Customer.objects.filter(external_id__in=unchanged).values_list("id", "external_id"))
+    for outcome in outcomes:
+        if outcome.status == "error":
+            continue
+        outcome.id = ids[outcome.external_id]
+        if outcome.external_id in created:
+            outcome.status = "created"  # the first item that names it; later ones update it
+            created.discard(outcome.external_id)
+    return outcomes
+
+
+def _customers_insert_on_conflict(rows: list[tuple[str, dict[str, Any]]], fields: tuple[str, ...],
+                                  now: datetime) -> list[tuple[int, str, bool]]:
+    """One INSERT ... ON CONFLICT DO UPDATE of `rows` (key, values), setting `fields` on those that exist
+    and differ; returns (id, external_id, created) of the rows it inserted or changed."""
+    qn = connection.ops.quote_name
+    defaults = {name: str(Customer._meta.get_field(name).get_default()) for name in CUSTOMER_UPSERT_FIELDS}
+    columns = ["external_id", *CUSTOMER_UPSERT_FIELDS, "created_at", "updated_at"]
+    table = qn(Customer._meta.db_table)
+    stamp = Customer._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    params: list[Any] = []
+    for key, values in rows:
+        params.append(key)
+        params.extend(values.get(name, defaults[name]) for name in CUSTOMER_UPSERT_FIELDS)
+        params.extend((stamp, stamp))
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    current = ", ".join(f"{table}.{qn(name)}" for name in fields)
+    incoming = ", ".join(f"EXCLUDED.{qn(name)}" for name in fields)
+    assignments = ", ".join(f"{qn(name)} = EXCLUDED.{qn(name)}" for name in (*fields, "updated_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {', '.join([row] * len(rows))} "
+            # the target names the partial unique index on external_id, whose predicate this repeats
+            f"ON CONFLICT ({qn('external_id')}) WHERE NOT ({qn('external_id')} = '') "
+            f"DO UPDATE SET {assignments} WHERE ({current}) IS DISTINCT FROM ({incoming}) "
+            f"RETURNING {qn('id')}, {qn('external_id')}, (xmax = 0)",
+            params,
+        )
+        return cursor.fetchall()
 
 
 def _customers_write_changes(customers: list[Customer], fields: list[str], now: datetime) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -231,3 +233,65 @@ def test_a_bulk_runs_a_bounded_number_of_queries_whatever_its_size(api_client_fo
     assert big_count <= 15, big_count
     assert big_count - small_count <= 6, (small_count, big_count)
     assert Customer.objects.filter(segment="fleet").count() == 255
+
+
+def test_a_bulk_item_that_changes_nothing_is_answered_with_its_id_and_not_written(api_client_for, manager):
+    customer = CustomerFactory(external_id="SAME-1", name="Μαρία Οικονόμου", segment="retail")
+    before = Customer.objects.get(pk=customer.pk).updated_at
+    items = [{"external_id": "SAME-1", "name": "Μαρία Οικονόμου", "segment": "retail"},
+             {"external_id": "SAME-2", "name": "Trần Văn Nam"}]
+
+    results = api_client_for(manager).post(BULK, {"items": items}, format="json").json()["results"]
+
+    assert [(r["status"], r["id"]) for r in results] == [
+        ("updated", customer.pk), ("created", Customer.objects.get(external_id="SAME-2").pk)]
+    assert Customer.objects.get(pk=customer.pk).updated_at == before
+
+
+def test_a_nameless_item_for_a_new_crm_id_fails_and_a_later_named_one_creates_it(api_client_for, manager):
+    items = [{"external_id": "N-1", "segment": "fleet"},
+             {"external_id": "N-1", "name": "رضا کریمی"},
+             {"external_id": "N-1", "segment": "premium"}]
+
+    results = api_client_for(manager).post(BULK, {"items": items}, format="json").json()["results"]
+
+    assert [r["status"] for r in results] == ["error", "created", "updated"]
+    assert "name" in results[0]["errors"]
+    customer = Customer.objects.get(external_id="N-1")
+    assert (customer.name, customer.segment) == ("رضا کریمی", "premium")
+    assert results[1]["id"] == results[2]["id"] == customer.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bulk_calls_over_the_same_new_ids_create_each_customer_once(api_client_for, manager):
+    keys = [f"RACE-{i}" for i in range(200)]
+    barrier = threading.Barrier(2)
+    answers: list[list[dict]] = []
+
+    def post(segment: str, order: list[str]) -> None:
+        try:
+            api = api_client_for(manager)
+            barrier.wait(timeout=10)
+            response = api.post(BULK, {"items": [{"external_id": key, "name": key, "segment": segment}
+                                                 for key in order]}, format="json")
+            answers.append(response.json()["results"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=("retail", keys)),
+               threading.Thread(target=post, args=("fleet", keys[::-1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(answers) == 2
+    assert Customer.objects.filter(external_id__startswith="RACE-").count() == 200
+    statuses = [result["status"] for results in answers for result in results]
+    assert statuses.count("created") == 200 and statuses.count("updated") == 200
+    by_key = {key: set() for key in keys}
+    for results in answers:
+        for result in results:
+            by_key[result["external_id"]].add(result["id"])
+    assert all(len(ids) == 1 for ids in by_key.values())
