@@ -61,9 +61,27 @@ def test_an_agent_logs_a_ticket_through_the_service(api_client_for, agent, custo
     assert body["id"] == ticket.pk and body["status"] == "new"
     assert ticket.created_by == agent and ticket.team == touchpoint.owner_team
     assert (ticket.channel, ticket.priority) == ("phone", "high")
-    assert body["messages"][0]["body"] == "Κάθε πρωί, από τη Δευτέρα."
-    assert body["messages"][0]["kind"] == MessageKind.CUSTOMER
-    assert [e["kind"] for e in body["events"]] == ["created"]
+    assert body["team"]["id"] == touchpoint.owner_team_id and "messages" not in body
+    assert response["ETag"] and response["Location"] == f"{TICKETS}{ticket.pk}/"
+
+    detail = api_client_for(agent).get(response["Location"]).json()
+    assert detail["messages"][0]["body"] == "Κάθε πρωί, από τη Δευτέρα."
+    assert detail["messages"][0]["kind"] == MessageKind.CUSTOMER
+    assert [e["kind"] for e in detail["events"]] == ["created"]
+
+
+def test_creating_a_ticket_costs_a_bounded_number_of_queries(api_client_for, agent, customer, touchpoint,
+                                                            django_assert_max_num_queries):
+    api = api_client_for(agent)
+    api.get(TICKETS)  # the token and the caller's permissions, cached alike
+
+    # token, permissions (2), customer, touchpoint, routing and SLA (6), the ticket, its message and
+    # history, the webhook event and its subscribers, the answer (2), and the transaction's statements
+    with django_assert_max_num_queries(20):
+        response = api.post(TICKETS, {"customer": customer.pk, "touchpoint": touchpoint.pk,
+                                      "subject": "Η μπαταρία αδειάζει", "body": "Κάθε πρωί."}, format="json")
+
+    assert response.status_code == 201
 
 
 def test_a_ticket_needs_only_a_customer_a_subject_and_a_message(api_client_for, agent, customer):

@@ -94,7 +94,8 @@ def ticket_create(
                             channel=channel)
     first_due, resolution_due = sla_initial_due_times(policy=policy, priority=priority, created_at=at)
     try:
-        with transaction.atomic():
+        # A savepoint only where a unique external_id may clash: two statements fewer on every other create.
+        with transaction.atomic(savepoint=bool(external_id)):
             ticket = Ticket.objects.create(
                 subject=subject, customer=customer, touchpoint=touchpoint, channel=channel,
                 priority=priority, team=routed.team, assignee=routed.assignee, created_by=actor,
