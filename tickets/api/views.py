@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -254,11 +254,13 @@ class TicketViewSet(
         detail; a CRM logging tickets in bulk need not pay for them on every create.
         """
         ticket = ticket_create(actor=request.user, **self.validated_input(TicketCreateSerializer))
-        fresh = with_summary(Ticket.objects.all()).get(pk=ticket.pk)
-        return Response(TicketSerializer(fresh, context=self.get_serializer_context()).data,
+        # The ticket as just written holds its customer, touchpoint, team, assignee, category and policy
+        # already (the service set them): only its tags are read, none on a new ticket.
+        prefetch_related_objects([ticket], "tags")
+        return Response(TicketSerializer(ticket, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED,
-                        headers={"Location": reverse("ticket-detail", args=[fresh.pk]),
-                                 "ETag": object_etag(fresh)})
+                        headers={"Location": reverse("ticket-detail", args=[ticket.pk]),
+                                 "ETag": object_etag(ticket)})
 
     @extend_schema(
         request={"application/json": TicketReplySerializer, "multipart/form-data": TicketReplySerializer},
