@@ -26,8 +26,8 @@ TEXT = st.one_of(
     st.integers(min_value=55, max_value=205).map(lambda n: " " + "é" * n + " "),
     st.text(max_size=12),
 )
-VALUE = st.one_of(TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, st.none(), st.integers(), st.booleans(), st.floats(allow_nan=False),
-                  st.lists(st.integers(), max_size=2))
+VALUE = st.one_of(TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, st.none(), st.integers(), st.booleans(),
+                  st.floats(allow_nan=False), st.lists(st.integers(), max_size=2))
 ITEM = st.fixed_dictionaries(
     {"external_id": st.one_of(st.just("CRM-1"), VALUE)},
     optional={name: VALUE for name in ("name", "email", "segment", "language", "unknown")},
