@@ -25,3 +25,9 @@ class TicketsConfig(AppConfig):
         from tickets.importers import TICKETS
 
         register_importer(TICKETS.kind, TICKETS)
+
+        # Routing and the SLA clock read the configuration from a per-process snapshot kept current by
+        # a token that every change to it replaces (tickets.services.desk_config).
+        from tickets.services.desk_config import connect_signals
+
+        connect_signals()

@@ -31,6 +31,7 @@ from tickets.models import (
 )
 from tickets.selectors import tickets_visible_to
 from tickets.services.classify import clean_tag_names
+from tickets.services.desk_config import desk_config_changed
 
 MAX_CHOICES = 100
 # A target longer than a year of minutes is a typo, and the clock would walk a calendar that far ahead.
@@ -172,6 +173,7 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
         if holidays is not None:
             calendar.holidays.all().delete()
             Holiday.objects.bulk_create([Holiday(calendar=calendar, **h) for h in holidays])
+        desk_config_changed()  # bulk_create sends no signal
 
     @transaction.atomic
     def create(self, validated_data: dict[str, Any]) -> BusinessCalendar:

@@ -59,3 +59,14 @@ class AgentAvailability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {'available' if self.is_available else 'away'}"
+
+
+class ConfigStamp(models.Model):
+    """One row whose token changes, in the same transaction, with every change to the service desk's
+    configuration (tickets.services.desk_config): a server process compares it with the token of the
+    configuration it holds instead of reading the configuration again for every new ticket."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

@@ -24,6 +24,7 @@ from journeys.models import Customer, Touchpoint
 from journeys.services import signal_record
 from tickets.choices import TRANSITIONS, EventKind, MessageKind, Priority, SlaStatus, Status
 from tickets.models import Category, Ticket, TicketMessage
+from tickets.services.desk_config import desk_config
 from tickets.services.history import ticket_event, ticket_lock
 from tickets.services.routing import routing_decide, routing_record_pick
 from tickets.services.sla import (
@@ -87,12 +88,15 @@ def ticket_create(
         raise DomainError("That category is no longer in use.", field="category")
     if assignee is not None and not (assignee.is_active and assignee.has_perm("tickets.change_ticket")):
         raise DomainError("That person does not work tickets.", field="assignee")
+    config = desk_config()
     routed = routing_decide(customer=customer, channel=channel, category=category, touchpoint=touchpoint,
-                            priority=priority, subject=subject, body=body, team=team, assignee=assignee)
+                            priority=priority, subject=subject, body=body, team=team, assignee=assignee,
+                            config=config)
     priority = routed.priority
     policy = sla_policy_for(priority=priority, team_id=routed.team.pk if routed.team else None,
-                            channel=channel)
-    first_due, resolution_due = sla_initial_due_times(policy=policy, priority=priority, created_at=at)
+                            channel=channel, config=config)
+    first_due, resolution_due = sla_initial_due_times(policy=policy, priority=priority, created_at=at,
+                                                      calendars=dict(config.calendars))
     try:
         # A savepoint only where a unique external_id may clash: two statements fewer on every other create.
         with transaction.atomic(savepoint=bool(external_id)):

@@ -21,6 +21,7 @@ from cxhub.models import Team
 from journeys.models import Customer, Touchpoint
 from tickets.choices import OPEN_STATUSES, AssignmentMode
 from tickets.models import AgentAvailability, Category, RoutingRule, TeamRouting
+from tickets.services.desk_config import DeskConfig, desk_config
 
 
 @dataclass
@@ -50,21 +51,15 @@ def _mentions(text: str, word: str) -> bool:
 
 def routing_rule_match(
     *, channel: str, category: Category | None, touchpoint: Touchpoint | None, segment: str, priority: str,
-    text: str,
+    text: str, config: DeskConfig | None = None,
 ) -> RoutingRule | None:
     """The first active rule by position whose every set condition matches; None if none does."""
     folded = text.casefold()
-    rules = (
-        RoutingRule.objects.filter(is_active=True)
-        .filter(Q(channel="") | Q(channel=channel))
-        .filter(Q(category__isnull=True) | Q(category=category))
-        .filter(Q(touchpoint__isnull=True) | Q(touchpoint=touchpoint))
-        .filter(Q(segment="") | Q(segment=segment))
-        .filter(Q(priority="") | Q(priority=priority))
-        .select_related("team")
-        .order_by("position", "id")
+    rules = (config or desk_config()).rules_for(
+        channel=channel, category_id=category.pk if category else None,
+        touchpoint_id=touchpoint.pk if touchpoint else None, segment=segment, priority=priority,
     )
-    for rule in rules:  # keywords are the one condition the database cannot check portably
+    for rule in rules:
         words = _keywords(rule)
         if not words or any(_mentions(folded, word) for word in words):
             return rule
@@ -93,12 +88,15 @@ def _candidates(team: Team) -> list[Any]:
     )
 
 
-def routing_pick_agent(*, team: Team) -> tuple[AbstractBaseUser | None, str]:
+def routing_pick_agent(*, team: Team, config: DeskConfig | None = None) -> tuple[AbstractBaseUser | None, str]:
     """The agent the team's mode hands the next ticket to, and the mode; the caller records the pick.
 
     Locks the team's TeamRouting row: two tickets created at once for the same team are routed one
     after the other, so the second sees the first's pick (its last_assigned_at, its new open ticket).
+    A team the configuration shows as manual hands out nobody, and nothing is locked.
     """
+    if (config or desk_config()).mode_of(team.pk) == AssignmentMode.MANUAL:
+        return None, AssignmentMode.MANUAL
     routing = TeamRouting.objects.select_for_update().filter(team=team).first()
     mode = routing.mode if routing else AssignmentMode.MANUAL
     if mode == AssignmentMode.MANUAL:
@@ -126,27 +124,31 @@ def routing_record_pick(*, agent: AbstractBaseUser, at: dt.datetime) -> None:
 def routing_decide(
     *, customer: Customer, channel: str, category: Category | None, touchpoint: Touchpoint | None,
     priority: str, subject: str, body: str, team: Team | None, assignee: AbstractBaseUser | None,
+    config: DeskConfig | None = None,
 ) -> RoutingDecision:
     """Route a new ticket. An explicit team or assignee is a manual override: the rules are skipped (an
     explicit team without an assignee is still handed out by that team's mode)."""
+    config = config or desk_config()
     if team is not None or assignee is not None:
         decision = RoutingDecision(team=team, priority=priority, assignee=assignee,
                                    data={"override": True, "rule_id": None})
     else:
         rule = routing_rule_match(channel=channel, category=category, touchpoint=touchpoint,
-                                  segment=customer.segment, priority=priority, text=f"{subject}\n{body}")
+                                  segment=customer.segment, priority=priority, text=f"{subject}\n{body}",
+                                  config=config)
         if rule is not None:
             decision = RoutingDecision(team=rule.team, priority=rule.set_priority or priority, rule=rule,
                                        data={"override": False, "rule_id": rule.pk, "rule": rule.name})
             if rule.set_priority and rule.set_priority != priority:
                 decision.data["priority"] = {"old": priority, "new": rule.set_priority}
         else:
-            default = touchpoint.owner_team if touchpoint is not None else None
+            owner_id = touchpoint.owner_team_id if touchpoint is not None else None
+            default = config.teams.get(owner_id) if owner_id is not None else None
             decision = RoutingDecision(team=default, priority=priority,
                                        data={"override": False, "rule_id": None,
                                              "default": "touchpoint_owner" if default else "none"})
     if decision.assignee is None and decision.team is not None:
-        decision.assignee, mode = routing_pick_agent(team=decision.team)
+        decision.assignee, mode = routing_pick_agent(team=decision.team, config=config)
         decision.data["mode"] = mode
     decision.data["team_id"] = decision.team.pk if decision.team else None
     decision.data["assignee_id"] = decision.assignee.pk if decision.assignee else None

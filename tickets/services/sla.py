@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from tickets.choices import EventKind, Priority, SlaStatus
 from tickets.models import BusinessCalendar, SlaPolicy, Ticket
+from tickets.services.desk_config import DeskConfig, calendar_of, desk_config
 from tickets.services.history import ticket_event
 from tickets.sla import fallback
 from tickets.sla.calendar import Calendar
@@ -21,31 +21,20 @@ CLOCK_EVENT_KINDS = (EventKind.STATUS, EventKind.MESSAGE)
 SLA_FIELDS = ["first_response_due_at", "next_response_due_at", "resolution_due_at", "sla_status"]
 
 
-def sla_policy_for(*, priority: str, team_id: int | None, channel: str) -> SlaPolicy | None:
+def sla_policy_for(*, priority: str, team_id: int | None, channel: str,
+                   config: DeskConfig | None = None) -> SlaPolicy | None:
     """The first active policy by position for this priority whose team and channel (when set) match."""
-    return (
-        SlaPolicy.objects.filter(is_active=True, priority=priority)
-        .filter(Q(team__isnull=True) | Q(team_id=team_id))
-        .filter(Q(channel="") | Q(channel=channel))
-        .select_related("calendar")
-        .order_by("position", "id")
-        .first()
-    )
+    return (config or desk_config()).policy_for(priority=priority, team_id=team_id, channel=channel)
 
 
 def calendar_from_model(calendar: BusinessCalendar) -> Calendar:
     """The pure calendar of a stored one (two queries: hours and holidays)."""
     if calendar.around_the_clock:
-        return Calendar(time_zone=calendar.time_zone, around_the_clock=True)
+        return calendar_of(calendar, {}, set())
     weekly: dict[int, list[tuple[dt.time, dt.time]]] = {}
     for weekday, opens, closes in calendar.hours.values_list("weekday", "opens", "closes"):
         weekly.setdefault(weekday, []).append((opens, closes))
-    if not weekly:
-        # A calendar saved without hours would never run a clock; treat it as around the clock rather
-        # than leave tickets without due times. The admin shows the calendar so this can be fixed.
-        return Calendar(time_zone=calendar.time_zone, around_the_clock=True)
-    holidays = frozenset(calendar.holidays.values_list("date", flat=True))
-    return Calendar(time_zone=calendar.time_zone, weekly=weekly, holidays=holidays)
+    return calendar_of(calendar, weekly, set(calendar.holidays.values_list("date", flat=True)) if weekly else set())
 
 
 def fallback_targets(priority: str) -> Targets:
@@ -100,10 +89,11 @@ def _store(ticket: Ticket, state: SlaState) -> list[str]:
     return list(SLA_FIELDS)
 
 
-def sla_initial_due_times(*, policy: SlaPolicy | None, priority: str,
-                          created_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """(first response due, resolution due) of a new ticket: its clocks start at creation."""
-    targets = targets_for(policy=policy, priority=priority)
+def sla_initial_due_times(*, policy: SlaPolicy | None, priority: str, created_at: dt.datetime,
+                          calendars: dict[int, Calendar] | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """(first response due, resolution due) of a new ticket: its clocks start at creation. `calendars`
+    (by id) spares reading the policy's calendar, e.g. DeskConfig.calendars."""
+    targets = targets_for(policy=policy, priority=priority, calendars=calendars)
     cal = targets.calendar
     return (cal.add_business_minutes(created_at, targets.first_response_minutes),
             cal.add_business_minutes(created_at, targets.resolution_minutes))
