@@ -355,7 +355,8 @@ def customers_upsert(*, items: Sequence[Mapping[str, Any]]) -> list[UpsertOutcom
     return outcomes
 
 
-def _customers_upsert_on_conflict(items: Sequence[Mapping[str, Any]], keys: list[str]) -> list[UpsertOutcome]:
+def _customers_upsert_on_conflict(items: Sequence[Mapping[str, Any]], keys: list[str],
+                                  known: set[str] | None = None) -> list[UpsertOutcome]:
     """customers_upsert on PostgreSQL: the rules are checked in Python, then one INSERT ... ON CONFLICT DO
     UPDATE per set of fields the items give (one, when they all give the same) creates the new customers,
     changes those that differ (moving their updated_at) and leaves equal ones untouched, and says which
@@ -364,8 +365,9 @@ def _customers_upsert_on_conflict(items: Sequence[Mapping[str, Any]], keys: list
     calls over the same customers lock them in the same order.
     """
     nameless = {key for key, item in zip(keys, items, strict=True) if key and "name" not in item}
-    known = (set(Customer.objects.filter(external_id__in=nameless).values_list("external_id", flat=True))
-             if nameless else set())
+    if known is None:  # the keys of nameless items that exist (given: as a caller saw them earlier)
+        known = (set(Customer.objects.filter(external_id__in=nameless).values_list("external_id", flat=True))
+                 if nameless else set())
     outcomes: list[UpsertOutcome] = []
     merged: dict[str, dict[str, Any]] = {}  # a key given twice: the later item applies on top
     for index, (key, item) in enumerate(zip(keys, items, strict=True)):
@@ -390,21 +392,31 @@ def _customers_upsert_on_conflict(items: Sequence[Mapping[str, Any]], keys: list
     ids: dict[str, int] = {}
     created: set[str] = set()
     now = timezone.now()
+    vanished: list[int] = []
     for fields, group in by_fields.items():
         if not fields:
             continue  # nothing to set on customers that exist: only their ids are answered
         for start in range(0, len(group), 1000):
             for pk, key, was_created in _customers_insert_on_conflict(
                     [(key, merged[key]) for key in group[start:start + 1000]], fields, now):
+                if was_created and "name" not in fields:
+                    vanished.append(pk)  # existed when checked, deleted since: not created nameless
+                    continue
                 ids[key] = pk
                 if was_created:
                     created.add(key)
+    if vanished:
+        Customer.objects.filter(pk__in=vanished).delete()
     unchanged = set(merged) - set(ids)
     if unchanged:
         ids.update((key, pk) for pk, key in
                    Customer.objects.filter(external_id__in=unchanged).values_list("id", "external_id"))
-    for outcome in outcomes:
+    needs_name = DomainError(_("A name is needed to create a customer."), field="name")
+    for position, outcome in enumerate(outcomes):
         if outcome.status == "error":
+            continue
+        if outcome.external_id not in ids:  # a customer deleted by someone else since it was checked
+            outcomes[position] = UpsertOutcome.failed(outcome.index, outcome.external_id, needs_name)
             continue
         outcome.id = ids[outcome.external_id]
         if outcome.external_id in created:

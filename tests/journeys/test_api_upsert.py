@@ -295,3 +295,20 @@ def test_concurrent_bulk_calls_over_the_same_new_ids_create_each_customer_once(a
         for result in results:
             by_key[result["external_id"]].add(result["id"])
     assert all(len(ids) == 1 for ids in by_key.values())
+
+
+@pytest.mark.postgres
+def test_a_nameless_item_for_a_customer_deleted_since_it_was_checked_fails_and_creates_nothing():
+    from journeys.services import _customers_upsert_on_conflict
+
+    CustomerFactory(external_id="STAYS", name="Lan")
+    items = [{"external_id": "GONE-1", "segment": "fleet"}, {"external_id": "GONE-2"},
+             {"external_id": "STAYS", "segment": "fleet"}]
+
+    # as the call saw them: all three existed when it checked which nameless items may update
+    outcomes = _customers_upsert_on_conflict(items, ["GONE-1", "GONE-2", "STAYS"],
+                                             known={"GONE-1", "GONE-2", "STAYS"})
+
+    assert [(o.status, list(o.errors)) for o in outcomes] == [("error", ["name"]), ("error", ["name"]),
+                                                              ("updated", [])]
+    assert list(Customer.objects.values_list("external_id", "segment")) == [("STAYS", "fleet")]
