@@ -257,19 +257,31 @@ class UpsertOutcome:
         return cls(index, external_id, "error", errors={error.field or "non_field_errors": [error.message]})
 
 
+def _checked_key(external_id: str | None) -> str:
+    key = (external_id or "").strip()
+    if not key:
+        raise DomainError(_("The external_id cannot be empty."), field="external_id")
+    return key
+
+
+def _checked_name(values: dict[str, Any], *, exists: bool) -> dict[str, Any]:
+    """`values` with its name stripped: a blank name is refused, and so is none for a new customer."""
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()
+        if not values["name"]:
+            raise DomainError(_("The name cannot be empty."), field="name")
+    elif not exists:
+        raise DomainError(_("A name is needed to create a customer."), field="name")
+    return values
+
+
 def _customer_changes(customer: Customer | None, values: Mapping[str, Any]) -> dict[str, Any]:
     """The fields `values` would change, checked: a new customer needs a name, and no name may be blank."""
     changes = {
         name: values[name] for name in CUSTOMER_UPSERT_FIELDS
         if name in values and (customer is None or getattr(customer, name) != values[name])
     }
-    if "name" in changes:
-        changes["name"] = str(changes["name"]).strip()
-        if not changes["name"]:
-            raise DomainError(_("The name cannot be empty."), field="name")
-    elif customer is None:
-        raise DomainError(_("A name is needed to create a customer."), field="name")
-    return changes
+    return _checked_name(changes, exists=customer is not None)
 
 
 @transaction.atomic
@@ -280,9 +292,7 @@ def customer_upsert(*, external_id: str, values: Mapping[str, Any]) -> tuple[Cus
     are all equal already is not written, so `updated_at` moves only on a real change. Locks the
     existing row. Returns the customer and whether it was created.
     """
-    key = (external_id or "").strip()
-    if not key:
-        raise DomainError(_("The external_id cannot be empty."), field="external_id")
+    key = _checked_key(external_id)
     customer = Customer.objects.select_for_update().filter(external_id=key).first()
     changes = _customer_changes(customer, values)
     if customer is None:
@@ -322,8 +332,7 @@ def customers_upsert(*, items: Sequence[Mapping[str, Any]]) -> list[UpsertOutcom
     for index, (key, item) in enumerate(zip(keys, items, strict=True)):
         customer = existing.get(key) or new.get(key)
         try:
-            if not key:
-                raise DomainError(_("The external_id cannot be empty."), field="external_id")
+            _checked_key(key)
             changes = _customer_changes(customer, item)
         except DomainError as error:
             outcomes.append(UpsertOutcome.failed(index, key, error))
@@ -371,16 +380,10 @@ def _customers_upsert_on_conflict(items: Sequence[Mapping[str, Any]], keys: list
     outcomes: list[UpsertOutcome] = []
     merged: dict[str, dict[str, Any]] = {}  # a key given twice: the later item applies on top
     for index, (key, item) in enumerate(zip(keys, items, strict=True)):
-        values = {name: item[name] for name in CUSTOMER_UPSERT_FIELDS if name in item}
         try:
-            if not key:
-                raise DomainError(_("The external_id cannot be empty."), field="external_id")
-            if "name" in values:
-                values["name"] = str(values["name"]).strip()
-                if not values["name"]:
-                    raise DomainError(_("The name cannot be empty."), field="name")
-            elif key not in known and key not in merged:
-                raise DomainError(_("A name is needed to create a customer."), field="name")
+            _checked_key(key)
+            values = _checked_name({name: item[name] for name in CUSTOMER_UPSERT_FIELDS if name in item},
+                                   exists=key in known or key in merged)
         except DomainError as error:
             outcomes.append(UpsertOutcome.failed(index, key, error))
             continue

@@ -70,11 +70,21 @@ def test_an_agent_logs_a_ticket_through_the_service(api_client_for, agent, custo
     assert [e["kind"] for e in detail["events"]] == ["created"]
 
 
-def test_the_answer_to_a_create_is_the_ticket_as_stored(api_client_for, agent, customer, touchpoint):
+@pytest.fixture
+def policy(db) -> SlaPolicy:
+    """The policy of high-priority tickets, on a calendar around the clock."""
     calendar = BusinessCalendar.objects.create(name="Around the clock", around_the_clock=True)
-    SlaPolicy.objects.create(name="Χρυσό συμβόλαιο", priority=Priority.HIGH, calendar=calendar,
-                             first_response_minutes=30, next_response_minutes=60, resolution_minutes=240)
-    category = Category.objects.create(name="Giao hàng")
+    return SlaPolicy.objects.create(name="Χρυσό συμβόλαιο", priority=Priority.HIGH, calendar=calendar,
+                                    first_response_minutes=30, next_response_minutes=60, resolution_minutes=240)
+
+
+@pytest.fixture
+def category(db) -> Category:
+    return Category.objects.create(name="Giao hàng")
+
+
+def test_the_answer_to_a_create_is_the_ticket_as_stored(api_client_for, agent, customer, touchpoint, policy,
+                                                       category):
     api = api_client_for(agent)
 
     response = api.post(TICKETS, {
@@ -237,11 +247,7 @@ def test_the_ticket_list_runs_a_constant_number_of_queries(api_client_for, agent
 
 
 def test_a_page_of_classified_tickets_costs_the_same_queries_as_a_page_of_new_ones(
-        api_client_for, agent, customer, django_assert_max_num_queries):
-    calendar = BusinessCalendar.objects.create(name="Around the clock", around_the_clock=True)
-    policy = SlaPolicy.objects.create(name="Χρυσό συμβόλαιο", priority=Priority.HIGH, calendar=calendar,
-                                      first_response_minutes=30, next_response_minutes=60, resolution_minutes=240)
-    category = Category.objects.create(name="Giao hàng")
+        api_client_for, agent, customer, policy, category, django_assert_max_num_queries):
     code = ResolutionCode.objects.create(name="بازپرداخت")
     older = [make_ticket(customer=customer) for _ in range(3)]
     Ticket.objects.filter(pk__in=[t.pk for t in older]).update(category=category, resolution_code=code,

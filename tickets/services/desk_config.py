@@ -128,5 +128,3 @@ def connect_signals() -> None:
         post_save.connect(desk_config_changed, sender=model, dispatch_uid=f"{uid}:save")
         post_delete.connect(desk_config_changed, sender=model, dispatch_uid=f"{uid}:delete")
 
-
-__all__ = ["DeskConfig", "calendar_of", "connect_signals", "desk_config", "desk_config_changed"]
