@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from cxhub import api_examples as examples
 from cxhub.api import ApiViewSetMixin, error_responses
 from cxhub.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from cxhub.serializers import ModelSerializer
 from cxhub.webhooks import services
 from cxhub.webhooks.choices import DeliveryStatus
 from cxhub.webhooks.events import SUBSCRIBABLE
@@ -32,7 +33,7 @@ CHANGE = ["cxhub.change_webhooksubscription"]
 
 
 @extend_schema_serializer(examples=examples.SUBSCRIPTION_EXAMPLES)
-class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+class WebhookSubscriptionSerializer(ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(read_only=True)
     event_types = serializers.ListField(child=serializers.CharField(), read_only=True)
 
@@ -86,7 +87,7 @@ class DeliveryStatusField(serializers.ChoiceField):
         super().__init__(choices=DeliveryStatus.choices, **kwargs)
 
 
-class WebhookAttemptSerializer(serializers.ModelSerializer):
+class WebhookAttemptSerializer(ModelSerializer):
     class Meta:
         model = WebhookAttempt
         fields = ["number", "created_at", "status_code", "succeeded", "duration_ms", "error",
@@ -95,7 +96,7 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.DELIVERY_EXAMPLES)
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(ModelSerializer):
     event_id = serializers.CharField(read_only=True)
     event_type = serializers.CharField(source="event.type", read_only=True)
     status = DeliveryStatusField(read_only=True)

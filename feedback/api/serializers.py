@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from cxhub.models import Team
+from cxhub.serializers import ModelSerializer
 from feedback.api import examples
 from feedback.choices import Audience, InvitationStatus, SurveyKind
 from feedback.models import (
@@ -67,7 +68,7 @@ def inline_enum(choices: type[models.TextChoices], *, read_only: bool = False, *
 
 
 @extend_schema_serializer(examples=examples.SURVEY_EXAMPLES)
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(ModelSerializer):
     """A survey with the definition of its current version (`version` is that version's number)."""
 
     definition = serializers.SerializerMethodField(
@@ -102,7 +103,7 @@ class SurveyCreateSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.SURVEY_VERSION_EXAMPLES)
-class SurveyVersionSerializer(serializers.ModelSerializer):
+class SurveyVersionSerializer(ModelSerializer):
     """What a survey asked, frozen."""
 
     class Meta:
@@ -125,7 +126,7 @@ class SurveyVersionCreateSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.THEME_EXAMPLES)
-class ThemeSerializer(serializers.ModelSerializer):
+class ThemeSerializer(ModelSerializer):
     class Meta:
         model = Theme
         fields = ["id", "name"]
@@ -133,7 +134,7 @@ class ThemeSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.RESPONSE_EXAMPLES)
-class ResponseSerializer(serializers.ModelSerializer):
+class ResponseSerializer(ModelSerializer):
     themes = ThemeSerializer(many=True, read_only=True)
 
     class Meta:
@@ -194,7 +195,7 @@ class ThemeCreateSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.INVITATION_EXAMPLES)
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     """An invitation as a manager sees it. Never its token: only the token's hash is stored."""
 
     status = inline_enum(InvitationStatus, read_only=True,
@@ -245,7 +246,7 @@ class InvitationBatchResultSerializer(serializers.Serializer):
 # --- Touchpoint events -------------------------------------------------------------------------------
 
 
-class EventInvitationSerializer(serializers.ModelSerializer):
+class EventInvitationSerializer(ModelSerializer):
     """The invitation an event caused: scheduled, or skipped with the reason."""
 
     status = inline_enum(InvitationStatus, read_only=True)
@@ -257,7 +258,7 @@ class EventInvitationSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.TOUCHPOINT_EVENT_EXAMPLES)
-class TouchpointEventSerializer(serializers.ModelSerializer):
+class TouchpointEventSerializer(ModelSerializer):
     invitation = EventInvitationSerializer(
         read_only=True, allow_null=True,
         help_text="null: the touchpoint has no active customer survey, so nobody was invited.")
@@ -301,7 +302,7 @@ class TouchpointEventCreateSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.FEEDBACK_SETTINGS_EXAMPLES)
-class FeedbackSettingsSerializer(serializers.ModelSerializer):
+class FeedbackSettingsSerializer(ModelSerializer):
     contact_fatigue_days = serializers.IntegerField(
         min_value=0, max_value=365,
         help_text="A customer is invited at most once in this many days, across all surveys (0: no limit).")
@@ -314,7 +315,7 @@ class FeedbackSettingsSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.TICKET_SURVEY_RULE_EXAMPLES)
-class TicketSurveyRuleSerializer(serializers.ModelSerializer):
+class TicketSurveyRuleSerializer(ModelSerializer):
     survey = IdField(queryset=Survey.objects.all())
     team = IdField(queryset=Team.objects.all(), required=False, allow_null=True, help_text="Empty: any team.")
     touchpoint = IdField(queryset=Touchpoint.objects.all(), required=False, allow_null=True,

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxhub.api import ApiViewSetMixin, error_responses
+from cxhub.serializers import ModelSerializer
 from journeys import alerts
 from journeys.api import examples
 from journeys.filters_alerts import AlertFilterSet
@@ -31,7 +32,7 @@ class AlertStatusField(serializers.CharField):
 
 
 @extend_schema_serializer(examples=examples.ALERT_EXAMPLES)
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(ModelSerializer):
     status = AlertStatusField(read_only=True)
     subject_type = serializers.SerializerMethodField(help_text="touchpoint or journey")
     acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)

@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from cxhub.serializers import ModelSerializer
 from journeys.api import examples
 from journeys.models import Customer, Journey, Program, Stage, Touchpoint
 from journeys.scoring import Components, Score
@@ -15,7 +16,7 @@ from journeys.selectors import DEFAULT_WINDOW, WINDOWS, Window
 
 
 @extend_schema_serializer(examples=examples.CUSTOMER_EXAMPLES)
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     class Meta:
         model = Customer
         fields = ["id", "name", "email", "external_id", "segment", "language", "created_at", "updated_at"]
@@ -25,7 +26,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.CUSTOMER_UPSERT_EXAMPLES)
-class CustomerUpsertSerializer(serializers.ModelSerializer):
+class CustomerUpsertSerializer(ModelSerializer):
     """A customer as a CRM sends it to `by-external-id/`: every field optional; what is left out keeps
     its value (a new customer needs `name`). The external id in the address wins over one in the body."""
 
@@ -50,7 +51,7 @@ class CustomerUpsertItemSerializer(CustomerUpsertSerializer):
 
 
 @extend_schema_serializer(examples=examples.PROGRAM_EXAMPLES)
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(ModelSerializer):
     score_weights = serializers.DictField(
         child=serializers.FloatField(), read_only=True,
         help_text="Weight of each component (csat, nps, ces, sla, fcr) in the experience score.",
@@ -63,7 +64,7 @@ class ProgramSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.TOUCHPOINT_EXAMPLES)
-class TouchpointSerializer(serializers.ModelSerializer):
+class TouchpointSerializer(ModelSerializer):
     journey = serializers.IntegerField(source="stage.journey_id", read_only=True)
 
     class Meta:
@@ -95,7 +96,7 @@ class TouchpointTargetSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.STAGE_EXAMPLES)
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(ModelSerializer):
     class Meta:
         model = Stage
         fields = ["id", "journey", "name", "position", "description"]
@@ -111,7 +112,7 @@ class StageWithTouchpointsSerializer(StageSerializer):
 
 
 @extend_schema_serializer(examples=examples.JOURNEY_EXAMPLES)
-class JourneySerializer(serializers.ModelSerializer):
+class JourneySerializer(ModelSerializer):
     class Meta:
         model = Journey
         fields = ["id", "program", "name", "description", "position", "created_at", "updated_at"]

@@ -25,6 +25,7 @@ from cxhub.api import (
     StableOrderingFilter,
     error_responses,
 )
+from cxhub.serializers import ModelSerializer
 from journeys.api import examples
 from journeys.choices import SignalKind
 from journeys.models import Customer, ExperienceSignal, Touchpoint
@@ -67,7 +68,7 @@ class ZonedDateTimeField(serializers.DateTimeField):
 
 
 @extend_schema_serializer(examples=examples.SIGNAL_EXAMPLES)
-class ExperienceSignalSerializer(serializers.ModelSerializer):
+class ExperienceSignalSerializer(ModelSerializer):
     kind = SignalKindField(read_only=True)
     customer_external_id = serializers.SerializerMethodField(
         help_text="The customer's id in the CRM; null without a customer (or one the CRM did not name).")

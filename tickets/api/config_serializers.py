@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from cxhub.exceptions import DomainError
+from cxhub.serializers import ModelSerializer
 from tickets.api import examples
 from tickets.api.serializers import MAX_ID, UserSummarySerializer
 from tickets.choices import CustomFieldKind, Priority
@@ -39,21 +40,21 @@ MAX_TARGET_MINUTES = 366 * 24 * 60
 
 
 @extend_schema_serializer(examples=examples.CATEGORY_EXAMPLES)
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "is_active"]
 
 
 @extend_schema_serializer(examples=examples.RESOLUTION_CODE_EXAMPLES)
-class ResolutionCodeSerializer(serializers.ModelSerializer):
+class ResolutionCodeSerializer(ModelSerializer):
     class Meta:
         model = ResolutionCode
         fields = ["id", "name", "is_active"]
 
 
 @extend_schema_serializer(examples=examples.TAG_EXAMPLES)
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name"]
@@ -77,7 +78,7 @@ class TagSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.CUSTOM_FIELD_EXAMPLES)
-class CustomFieldSerializer(serializers.ModelSerializer):
+class CustomFieldSerializer(ModelSerializer):
     choices = serializers.ListField(
         child=serializers.CharField(max_length=100), max_length=MAX_CHOICES, required=False,
         help_text="For choice fields: the allowed values (distinct, at least one); empty for text and number.",
@@ -109,7 +110,7 @@ class CustomFieldSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class BusinessHoursSerializer(serializers.ModelSerializer):
+class BusinessHoursSerializer(ModelSerializer):
     class Meta:
         model = BusinessHours
         fields = ["weekday", "opens", "closes"]
@@ -125,7 +126,7 @@ class BusinessHoursSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class HolidaySerializer(serializers.ModelSerializer):
+class HolidaySerializer(ModelSerializer):
     class Meta:
         model = Holiday
         fields = ["date", "name"]
@@ -138,7 +139,7 @@ class HolidaySerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.BUSINESS_CALENDAR_EXAMPLES)
-class BusinessCalendarSerializer(serializers.ModelSerializer):
+class BusinessCalendarSerializer(ModelSerializer):
     """A calendar with its weekly hours and holidays. Sending `hours` or `holidays` replaces that list."""
 
     hours = BusinessHoursSerializer(many=True, required=False, help_text="Opening intervals, in the time zone.")
@@ -191,7 +192,7 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.SLA_POLICY_EXAMPLES)
-class SlaPolicySerializer(serializers.ModelSerializer):
+class SlaPolicySerializer(ModelSerializer):
     class Meta:
         model = SlaPolicy
         fields = [
@@ -215,7 +216,7 @@ class PriorityOrBlankField(serializers.ChoiceField):
 
 
 @extend_schema_serializer(examples=examples.ROUTING_RULE_EXAMPLES)
-class RoutingRuleSerializer(serializers.ModelSerializer):
+class RoutingRuleSerializer(ModelSerializer):
     set_priority = PriorityOrBlankField(
         choices=Priority.choices, allow_blank=True, required=False,
         help_text="The priority a matching ticket gets; blank keeps the ticket's own.",
@@ -230,14 +231,14 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.TEAM_ROUTING_EXAMPLES)
-class TeamRoutingSerializer(serializers.ModelSerializer):
+class TeamRoutingSerializer(ModelSerializer):
     class Meta:
         model = TeamRouting
         fields = ["team", "mode"]
 
 
 @extend_schema_serializer(examples=examples.CANNED_RESPONSE_EXAMPLES)
-class CannedResponseSerializer(serializers.ModelSerializer):
+class CannedResponseSerializer(ModelSerializer):
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from cxhub.models import Team
+from cxhub.serializers import ModelSerializer
 from journeys.choices import Channel
 from journeys.models import Customer, Touchpoint
 from tickets.api import examples
@@ -34,7 +35,7 @@ from tickets.services.productivity import MAX_FILES_PER_MESSAGE
 MAX_ID = 2**63 - 1
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
+class UserSummarySerializer(ModelSerializer):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,21 +47,21 @@ class UserSummarySerializer(serializers.ModelSerializer):
         return user.get_full_name() or user.get_username()
 
 
-class CustomerSummarySerializer(serializers.ModelSerializer):
+class CustomerSummarySerializer(ModelSerializer):
     class Meta:
         model = Customer
         fields = ["id", "name", "external_id"]
         read_only_fields = fields
 
 
-class TouchpointSummarySerializer(serializers.ModelSerializer):
+class TouchpointSummarySerializer(ModelSerializer):
     class Meta:
         model = Touchpoint
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class TeamSummarySerializer(serializers.ModelSerializer):
+class TeamSummarySerializer(ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name"]
@@ -98,7 +99,7 @@ class NamedLookupField(serializers.Field):
 
 
 @extend_schema_serializer(examples=examples.TICKET_EXAMPLES)
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ModelSerializer):
     customer = CustomerSummarySerializer(read_only=True)
     touchpoint = TouchpointSummarySerializer(read_only=True, allow_null=True)
     team = TeamSummarySerializer(read_only=True, allow_null=True)
@@ -129,7 +130,7 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     download = serializers.SerializerMethodField(
         help_text="Where a signed-in browser downloads the file (the ticket page's download).")
@@ -145,7 +146,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.TICKET_MESSAGE_EXAMPLES)
-class TicketMessageSerializer(serializers.ModelSerializer):
+class TicketMessageSerializer(ModelSerializer):
     author = UserSummarySerializer(read_only=True, allow_null=True)
     internal = serializers.SerializerMethodField(help_text="An internal note, never shown to the customer.")
     attachments = AttachmentSerializer(many=True, read_only=True)
@@ -159,7 +160,7 @@ class TicketMessageSerializer(serializers.ModelSerializer):
         return message.kind == MessageKind.NOTE
 
 
-class TicketEventSerializer(serializers.ModelSerializer):
+class TicketEventSerializer(ModelSerializer):
     actor = UserSummarySerializer(read_only=True, allow_null=True)
     data = serializers.DictField(read_only=True, help_text="What changed, e.g. {old, new} statuses.")
 
@@ -169,7 +170,7 @@ class TicketEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LinkedTicketSerializer(serializers.ModelSerializer):
+class LinkedTicketSerializer(ModelSerializer):
     class Meta:
         model = Ticket
         fields = ["id", "subject", "status"]
