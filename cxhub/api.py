@@ -71,6 +71,12 @@ class RolePermission(permissions.DjangoModelPermissions):
             return request.user.has_perms(required)
         return super().has_permission(request, view)
 
+    def _queryset(self, view: APIView) -> QuerySet:
+        # Only its model is read: the view's class queryset names it without building the view's own
+        # (which, for tickets, works out what the caller may see).
+        queryset = getattr(view, "queryset", None)
+        return queryset if queryset is not None else super()._queryset(view)
+
 
 class _Term(NamedTuple):
     """One column of a keyset order: the annotation that holds its value, and how it sorts."""
@@ -535,7 +541,7 @@ def parse_rate(rate: str | None) -> tuple[int, int] | None:
 class WindowThrottle(throttling.BaseThrottle):
     """At most N requests per period and caller, counted in fixed windows in the default cache.
 
-    One atomic `incr` per request (Redis, or the local-memory cache of the embedded mode) instead of
+    One atomic count per request (Redis, or the local-memory cache of the embedded mode) instead of
     DRF's list of timestamps, which is read and rewritten whole on every request and loses counts when
     two processes race. A burst across a window's edge may reach twice the rate for an instant.
     The rate is read from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope] on each request.
@@ -558,20 +564,26 @@ class WindowThrottle(throttling.BaseThrottle):
         now = time.time()
         window = int(now // period)
         key = f"throttle:{self.scope}:{ident}:{window}"
-        cache = caches["default"]
-        cache.add(key, 0, timeout=period + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=period + 1)
-            count = 1
-        if count <= limit:
+        count = _window_count(caches["default"], key, timeout=period + 1)
+        if count is None or count <= limit:  # None: Redis is unreachable, and no one is refused for that
             return True
         self.retry_after = (window + 1) * period - now
         return False
 
     def wait(self) -> float | None:
         return self.retry_after
+
+
+def _window_count(cache: Any, key: str, *, timeout: int) -> int | None:
+    """Count one more request in the window at `key`: one round trip to Redis; add and incr elsewhere."""
+    if hasattr(cache, "count"):
+        return cache.count(key, timeout)
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
 
 
 class UserThrottle(WindowThrottle):

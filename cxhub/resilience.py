@@ -111,11 +111,22 @@ _FALLBACKS: dict[str, Callable[..., Any]] = {
     "set_many": lambda *args: None,
     "delete_many": lambda *args: None,
     "clear": lambda *args: False,
+    "count": lambda *args: None,
 }
 
 
+class _CountingRedisCacheClient(RedisCacheClient):
+    def count(self, key: str, timeout: int) -> int:
+        """Add one to the counter at `key` and return it; a new counter lives `timeout` seconds. One round
+        trip (INCR and EXPIRE NX pipelined), where add-then-incr takes three."""
+        pipe = self.get_client(key, write=True).pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, timeout, nx=True)
+        return pipe.execute()[0]
+
+
 def _tolerant(name: str) -> Callable[..., Any]:
-    method = getattr(RedisCacheClient, name)
+    method = getattr(_CountingRedisCacheClient, name)
     fallback = _FALLBACKS[name]
 
     def call(self: RedisCacheClient, *args: Any) -> Any:
@@ -133,9 +144,9 @@ def _tolerant(name: str) -> Callable[..., Any]:
     return call
 
 
-class TolerantRedisCacheClient(RedisCacheClient):
+class TolerantRedisCacheClient(_CountingRedisCacheClient):
     """Django's Redis cache client, with every operation answered as by an empty cache while the server
-    is unreachable (a miss, a refused add, a forgotten set) instead of raising."""
+    is unreachable (a miss, a refused add, a forgotten set; a count of None) instead of raising."""
 
     add = _tolerant("add")
     get = _tolerant("get")
@@ -148,6 +159,7 @@ class TolerantRedisCacheClient(RedisCacheClient):
     set_many = _tolerant("set_many")
     delete_many = _tolerant("delete_many")
     clear = _tolerant("clear")
+    count = _tolerant("count")
 
 
 class TolerantRedisCache(RedisCache):
@@ -158,6 +170,11 @@ class TolerantRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = TolerantRedisCacheClient
+
+    def count(self, key: str, timeout: int, version: int | None = None) -> int | None:
+        """The counter at `key` after adding one (it lives `timeout` seconds from its first count), in
+        one round trip; None while Redis is unreachable."""
+        return self._cache.count(self.make_and_validate_key(key, version=version), timeout)
 
 
 # --- Reconcilers -------------------------------------------------------------------------------------
