@@ -16,9 +16,8 @@ class ModelSerializer(serializers.ModelSerializer):
     type, choices, help text, validators. That is the same answer every time and, for one ticket in an
     answer, about a sixth of a request's CPU (docs/performance.md). Here the first instance keeps the
     fields it built as the class's pattern, and every instance gets fresh field objects made from the
-    pattern's own arguments, as DRF's `Field.__deepcopy__` does. Arguments a field only reads (its
-    validators, queryset, model field, plain values) are shared rather than copied; a field given as an
-    argument (a list's child) and any mutable container are copied.
+    pattern's own arguments, as DRF's `Field.__deepcopy__` does, without copying the arguments a field
+    only reads (see `_fresh`).
 
     Only for serializers whose fields follow from the class alone; one whose `get_fields` reads the
     instance or the context must subclass DRF's own.
@@ -35,13 +34,20 @@ class ModelSerializer(serializers.ModelSerializer):
         return {name: _fresh(field) for name, field in pattern.items()}
 
 
-_SHARED_ARGUMENTS = frozenset({"validators", "queryset", "model_field", "regex"})
-_IMMUTABLE = (str, int, float, bool, type(None))
-
-
 def _fresh(field: Field) -> Field:
-    """A new, unbound field made with the arguments the pattern was made with."""
-    kwargs = {key: value if key in _SHARED_ARGUMENTS or isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
-              for key, value in field._kwargs.items()}
-    args: list[Any] = [arg if isinstance(arg, _IMMUTABLE) else copy.deepcopy(arg) for arg in field._args]
+    """A new, unbound field made with the arguments the pattern was made with.
+
+    DRF fields only read their arguments (a choice field builds its own mapping of the choices, a list
+    of validators is copied): they are shared. A field given as an argument (a list's child, a related
+    field's) is copied, since binding changes it, and so is a mutable default, which may end up in the
+    validated data.
+    """
+    args = [copy.deepcopy(arg) if isinstance(arg, Field) else arg for arg in field._args]
+    kwargs = {key: _own(key, value) for key, value in field._kwargs.items()}
     return field.__class__(*args, **kwargs)
+
+
+def _own(key: str, value: Any) -> Any:
+    if isinstance(value, Field) or (key in ("default", "initial") and isinstance(value, list | dict | set)):
+        return copy.deepcopy(value)
+    return value

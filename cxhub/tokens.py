@@ -54,8 +54,11 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     """The usable token of this key, with its user, or None. Marks its use (coarsely)."""
     if not key or len(key) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=key_hash(key)).first()
-    if token is None or not token.is_usable or not token.user.is_active:
+    try:  # key_hash is unique: get, not first, which would order the rows (work on every API call)
+        token = ApiToken.objects.select_related("user").get(key_hash=key_hash(key))
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.is_usable or not token.user.is_active:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

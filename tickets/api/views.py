@@ -256,7 +256,9 @@ class TicketViewSet(
         ticket = ticket_create(actor=request.user, **self.validated_input(TicketCreateSerializer))
         # The ticket as just written holds its customer, touchpoint, team, assignee, category and policy
         # already (the service set them), and no tags (the service gives it none): nothing is read again.
-        ticket._prefetched_objects_cache = {"tags": ticket.tags.none()}
+        no_tags = ticket.tags.none()
+        no_tags._result_cache = []  # as prefetch_related leaves it: read, and empty
+        ticket._prefetched_objects_cache = {"tags": no_tags}
         return Response(TicketSerializer(ticket, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED,
                         headers={"Location": reverse("ticket-detail", args=[ticket.pk]),
