@@ -6,7 +6,7 @@ import pytest
 from django.urls import get_resolver
 from rest_framework import serializers
 
-from cxhub.serializers import ModelSerializer
+from cxhub.serializers import ModelSerializer, Serializer
 from tests.tickets.factories import make_ticket
 from tickets.api.serializers import TicketDetailSerializer, TicketSerializer
 from tickets.api.views import TicketViewSet, with_summary
@@ -22,18 +22,25 @@ def every_subclass(cls: type) -> list[type]:
     return found
 
 
-def project_serializers() -> list[type]:
+def project_serializers(base: type) -> list[type]:
     get_resolver().url_patterns  # noqa: B018  (imports every API module, and so every serializer)
-    found = [cls for cls in every_subclass(ModelSerializer) if not cls.__module__.startswith("tests.")]
-    assert len(found) > 30  # the resolver did import the API
-    return found
+    return [cls for cls in every_subclass(base) if not cls.__module__.startswith("tests.")]
 
 
-@pytest.mark.parametrize("cls", project_serializers(), ids=lambda cls: f"{cls.__module__}.{cls.__name__}")
-def test_every_model_serializer_of_the_api_has_the_fields_drf_builds(cls):
+OURS = [pytest.param(cls, drf_base, id=f"{cls.__module__}.{cls.__name__}")
+        for base, drf_base in ((ModelSerializer, serializers.ModelSerializer), (Serializer, serializers.Serializer))
+        for cls in project_serializers(base)]
+
+
+def test_the_api_uses_them():
+    assert len(project_serializers(ModelSerializer)) > 30 and len(project_serializers(Serializer)) > 10
+
+
+@pytest.mark.parametrize(("cls", "drf_base"), OURS)
+def test_every_serializer_of_ours_has_the_fields_drf_builds(cls, drf_base):
     for _ in range(2):  # the first instance builds the pattern, the second is made from it
         ours = cls().get_fields()
-        drf = serializers.ModelSerializer.get_fields(cls())
+        drf = drf_base.get_fields(cls())
 
         assert list(ours) == list(drf)
         assert {name: repr(field) for name, field in ours.items()} == {

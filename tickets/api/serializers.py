@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from cxhub.models import Team
-from cxhub.serializers import ModelSerializer
+from cxhub.serializers import ModelSerializer, Serializer
 from journeys.choices import Channel
 from journeys.models import Customer, Touchpoint
 from tickets.api import examples
@@ -68,7 +68,7 @@ class TeamSummarySerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class NamedSummarySerializer(serializers.Serializer):
+class NamedSummarySerializer(Serializer):
     """{id, name} of a category, resolution code or SLA policy."""
 
     id = serializers.IntegerField(read_only=True)
@@ -178,7 +178,7 @@ class LinkedTicketSerializer(ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.TICKET_LINK_EXAMPLES)
-class TicketLinkSerializer(serializers.Serializer):
+class TicketLinkSerializer(Serializer):
     """A link seen from one of its two tickets: `ticket` is the other one."""
 
     id = serializers.IntegerField(read_only=True)
@@ -232,7 +232,7 @@ def assignable_users() -> QuerySet[AbstractBaseUser]:
 
 
 @extend_schema_serializer(examples=examples.TICKET_CREATE_EXAMPLES)
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField(help_text="The customer's first message.")
@@ -261,7 +261,7 @@ class TicketCreateSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.TICKET_UPSERT_EXAMPLES)
-class TicketUpsertSerializer(serializers.Serializer):
+class TicketUpsertSerializer(Serializer):
     """A ticket as a CRM sends it to `by-external-id/` (see tickets.services.upsert for what an update
     may change). The external id in the address wins over one in the body."""
 
@@ -310,7 +310,7 @@ class TicketUpsertItemSerializer(TicketUpsertSerializer):
 
 
 @extend_schema_serializer(examples=examples.TICKET_REPLY_EXAMPLES)
-class TicketReplySerializer(serializers.Serializer):
+class TicketReplySerializer(Serializer):
     body = serializers.CharField()
     internal = serializers.BooleanField(default=False, help_text="An internal note instead of a public reply.")
     attachments = serializers.ListField(
@@ -321,12 +321,12 @@ class TicketReplySerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.TICKET_STATUS_EXAMPLES)
-class TicketStatusSerializer(serializers.Serializer):
+class TicketStatusSerializer(Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
 
 
 @extend_schema_serializer(examples=examples.TICKET_ASSIGN_EXAMPLES)
-class TicketAssignSerializer(serializers.Serializer):
+class TicketAssignSerializer(Serializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=assignable_users(), allow_null=True,
         error_messages={"does_not_exist": "No one who may work tickets has id {pk_value}."},
@@ -335,7 +335,7 @@ class TicketAssignSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.TICKET_PRIORITY_EXAMPLES)
-class TicketPrioritySerializer(serializers.Serializer):
+class TicketPrioritySerializer(Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
 
 
@@ -355,7 +355,7 @@ class ScalarField(serializers.Field):
 
 
 @extend_schema_serializer(examples=examples.TICKET_CLASSIFY_EXAMPLES)
-class TicketClassifySerializer(serializers.Serializer):
+class TicketClassifySerializer(Serializer):
     """Everything left out keeps its current value; null clears a category or a resolution code."""
 
     category = serializers.PrimaryKeyRelatedField(
@@ -383,20 +383,20 @@ class TicketClassifySerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.TICKET_MERGE_EXAMPLES)
-class TicketMergeSerializer(serializers.Serializer):
+class TicketMergeSerializer(Serializer):
     into = serializers.PrimaryKeyRelatedField(
         queryset=Ticket.objects.all(), help_text="The ticket that is kept; this one is closed as its duplicate.",
     )
 
 
 @extend_schema_serializer(examples=examples.TICKET_LINK_INPUT_EXAMPLES)
-class TicketLinkInputSerializer(serializers.Serializer):
+class TicketLinkInputSerializer(Serializer):
     other = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.all(),
                                                help_text="The related ticket's id.")
 
 
 @extend_schema_serializer(examples=examples.TICKET_BULK_EXAMPLES)
-class TicketBulkSerializer(serializers.Serializer):
+class TicketBulkSerializer(Serializer):
     tickets = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=BULK_LIMIT,
         help_text=f"Ticket ids, at most {BULK_LIMIT}; a repeated id counts once.",
@@ -415,12 +415,12 @@ class TicketBulkSerializer(serializers.Serializer):
         return attrs
 
 
-class BulkFailureSerializer(serializers.Serializer):
+class BulkFailureSerializer(Serializer):
     id = serializers.IntegerField()
     reason = serializers.CharField()
 
 
 @extend_schema_serializer(examples=examples.BULK_RESULT_EXAMPLES)
-class BulkResultSerializer(serializers.Serializer):
+class BulkResultSerializer(Serializer):
     changed = serializers.ListField(child=serializers.IntegerField(), help_text="Changed ticket ids, in request order.")
     failed = BulkFailureSerializer(many=True, help_text="Tickets left as they were and why, in request order.")
