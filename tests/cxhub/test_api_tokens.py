@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cxhub.models import ApiToken
 from cxhub.roles import API_CLIENT_READ, API_CLIENT_WRITE
-from cxhub.tokens import api_token_create
+from cxhub.tokens import api_token_authenticate, api_token_create
 from tests.cxhub.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +104,25 @@ def test_the_token_page_query_count_does_not_grow(manager_client, crm_account, d
 
     with django_assert_max_num_queries(10):
         assert manager_client.get(reverse("api-tokens")).status_code == 200
+
+
+def test_a_key_is_checked_in_one_statement_that_reads_the_token_and_its_user_as_the_orm_does(
+        crm_account, django_assert_num_queries):
+    crm_account.last_login = timezone.now() - dt.timedelta(days=2)
+    crm_account.first_name, crm_account.is_staff = "Ελένη", True
+    crm_account.save()
+    token, key = api_token_create(user=crm_account, name="CRM", expires_at=timezone.now() + dt.timedelta(days=9))
+    api_token_authenticate(key)  # marks its use: the next check within minutes writes nothing
+
+    with django_assert_num_queries(1):
+        ours = api_token_authenticate(key)
+        user = ours.user
+    orm = ApiToken.objects.select_related("user").get(pk=token.pk)
+
+    for mine, theirs in ((ours, orm), (user, orm.user)):
+        for field in type(theirs)._meta.concrete_fields:
+            value = getattr(mine, field.attname)
+            assert value == getattr(theirs, field.attname) and type(value) is type(getattr(theirs, field.attname))
+        assert mine._state.db == theirs._state.db and not mine._state.adding
+    assert timezone.is_aware(ours.expires_at) and user.is_staff is True and user.first_name == "Ελένη"
+    assert api_token_authenticate(key + "x") is None and api_token_authenticate("") is None
