@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from cxhub.models import Team
-from cxhub.serializers import ModelSerializer, Serializer
+from cxhub.serializers import ModelSerializer, PrimaryKeyLookupField, Serializer
 from journeys.choices import Channel
 from journeys.models import Customer, Touchpoint
 from tickets.api import examples
@@ -233,11 +233,11 @@ def assignable_users() -> QuerySet[AbstractBaseUser]:
 
 @extend_schema_serializer(examples=examples.TICKET_CREATE_EXAMPLES)
 class TicketCreateSerializer(Serializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = PrimaryKeyLookupField(Customer)
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField(help_text="The customer's first message.")
-    touchpoint = serializers.PrimaryKeyRelatedField(
-        queryset=Touchpoint.objects.all(), required=False, allow_null=True,
+    touchpoint = PrimaryKeyLookupField(
+        Touchpoint, required=False, allow_null=True,
         help_text="Where in the journey the need arose; without a matching routing rule the ticket goes to "
                   "its owning team.",
     )

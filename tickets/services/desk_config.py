@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
+from cxhub.lookups import RowLookup
 from cxhub.models import Team
 from tickets.choices import AssignmentMode
 from tickets.models import (
@@ -68,13 +69,15 @@ class DeskConfig:
 
 
 _held: DeskConfig | None = None
+_STAMP = RowLookup(ConfigStamp)  # read on every ticket created: its statement is written once
 
 
 def desk_config() -> DeskConfig:
     """The configuration as committed (or as changed by the caller's own transaction): one query when the
     process holds it already, a handful when it must read it again."""
     global _held
-    token = next(iter(ConfigStamp.objects.filter(pk=STAMP_ID).values_list("token", flat=True)), None)
+    stamp = _STAMP.get(STAMP_ID)
+    token = stamp.token if stamp is not None else None
     held = _held
     if token is not None and held is not None and held.token == token:
         return held
