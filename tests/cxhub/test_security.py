@@ -173,6 +173,16 @@ def test_changing_a_target_is_recorded_with_who_and_what(manager_client, manager
     assert touchpoint.name in page and "target_score" in page
 
 
+def test_a_change_through_the_api_is_recorded_with_the_tokens_user(api_client_for, manager, touchpoint):
+    response = api_client_for(manager).patch(f"/api/v1/touchpoints/{touchpoint.pk}/", {"target_score": "81.5"},
+                                             format="json")
+
+    assert response.status_code == 200
+    entry = LogEntry.objects.get_for_object(touchpoint).order_by("-timestamp").first()
+    assert entry.actor == manager
+    assert entry.changes_dict["target_score"] == ["75.00", "81.50"]
+
+
 def test_giving_someone_a_role_is_recorded(person):
     person.groups.add(Group.objects.get(name=CX_MANAGER))
 
