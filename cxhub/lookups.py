@@ -25,11 +25,12 @@ class _Reader(NamedTuple):
 
     model: type[Model]
     attnames: list[str]
+    pk_position: int
     converters: list[tuple[int, Col, list[Callable[..., Any]]]]  # (position, column, its converters)
 
     def read(self, values: Sequence[Any]) -> Model | None:
         values = list(values)
-        if values[self.attnames.index(self.model._meta.pk.attname)] is None:
+        if values[self.pk_position] is None:
             return None  # a null relation, left-joined
         for position, column, converters in self.converters:
             for convert in converters:
@@ -96,7 +97,8 @@ class RowLookup:
                 if found:
                     converters.append((position, column, found))
             columns += [f"{alias}.{quote(field.column)}" for field in fields]
-            readers.append(_Reader(model, [field.attname for field in fields], converters))
+            attnames = [field.attname for field in fields]
+            readers.append(_Reader(model, attnames, attnames.index(model._meta.pk.attname), converters))
         sql = (f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} t0 {' '.join(joins)} "
                f"WHERE t0.{quote(self.key.column)} = %s")
         return sql, readers
